@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export type { CliIo, CommandRun } from './io.js';

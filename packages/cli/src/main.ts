@@ -1,0 +1,45 @@
+import { AuthError, isAuthError } from '@iam-authenticator/core';
+import type { CliIo, CommandRun } from './io.js';
+
+/**
+ * Commands are loaded only when called (`await import`), so `token` on a cache hit loads none of
+ * the AWS SDK, express or client-node. Each module exports `run(args, io)`.
+ */
+const COMMANDS: Record<string, () => Promise<{ run: CommandRun }>> = {
+  version: () => import('./commands/version.js'),
+};
+
+const USAGE = `usage: iam-authenticator <command> [flags]
+
+commands:
+${Object.keys(COMMANDS)
+  .sort()
+  .map((name) => `  ${name}`)
+  .join('\n')}
+`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stderr.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    io.stderr.write(`iam-authenticator: unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    return await command.run(rest, io);
+  } catch (error) {
+    // The one try/catch at the edge: one line on stderr, the exit code from the reason table.
+    if (isAuthError(error)) {
+      io.stderr.write(`iam-authenticator: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const wrapped = new AuthError('internal_error', `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    io.stderr.write(`iam-authenticator: ${wrapped.message}\n`);
+    return wrapped.exitCode;
+  }
+}

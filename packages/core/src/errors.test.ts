@@ -1,0 +1,25 @@
+import { AuthError, REASONS, clip, isReason, quote } from './errors.js';
+
+describe('AuthError', () => {
+  it('carries a stable reason with its http status and exit code from the one table', () => {
+    const error = new AuthError('sts_throttled', 'sts throttled the call');
+    expect(error.reason).toBe('sts_throttled');
+    expect(error.httpStatus).toBe(429);
+    expect(error.exitCode).toBe(REASONS.sts_throttled.exit);
+  });
+  it('cuts messages to 200 characters', () => {
+    expect(new AuthError('internal_error', 'x'.repeat(500)).message).toHaveLength(200);
+    expect(clip('short')).toBe('short');
+  });
+  it('knows its reasons and nothing else', () => {
+    expect(isReason('identity_unmapped')).toBe(true);
+    expect(isReason('toString')).toBe(false);
+  });
+  it('quotes values and cuts long ones', () => {
+    expect(quote('a"b')).toBe('"a\\"b"');
+    expect(quote('y'.repeat(100)).length).toBeLessThanOrEqual(60);
+  });
+  it('uses snake_case reason codes only', () => {
+    for (const reason of Object.keys(REASONS)) expect(reason).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+});

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+
+/** The subset of pino's API our packages use, so libraries take a logger without depending on pino. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+/**
+ * The only form in which a token may appear in a log: the first 16 hex characters of its sha256.
+ * A presigned URL is a bearer credential for 15 minutes, so neither it nor the token is ever logged.
+ */
+export function tokenFingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
