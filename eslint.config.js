@@ -10,11 +10,19 @@ const layerRules = layers.map((name, index) => ({
       'error',
       {
         patterns: [
-          { group: ['**/packages/*/src/**', '**/packages/*/dist/**', '@iam-authenticator/*/**'], message: 'no deep imports into another package' },
+          {
+            group: ['**/packages/*/src/**', '**/packages/*/dist/**', '@iam-authenticator/*/**'],
+            message: 'no deep imports into another package',
+          },
           ...layers
             .slice(index + 1)
-            .map((later) => ({ group: [`@iam-authenticator/${later}`], message: `${name} may not depend on ${later}` })),
-          ...(name === 'cli' ? [] : [{ group: ['@iam-authenticator/sts-emulator'], message: 'only the cli uses the emulator' }]),
+            .map((later) => ({
+              group: [`@iam-authenticator/${later}`],
+              message: `${name} may not depend on ${later}`,
+            })),
+          ...(name === 'cli'
+            ? []
+            : [{ group: ['@iam-authenticator/sts-emulator'], message: 'only the cli uses the emulator' }]),
         ],
       },
     ],
@@ -22,20 +30,40 @@ const layerRules = layers.map((name, index) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/cli/bundle/**', 'coverage/**', 'scripts/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'packages/cli/bundle/**',
+      'coverage/**',
+      'scripts/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       'no-console': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'only bin.ts ends the process' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'only bin.ts ends the process' },
+      ],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
     },
   },
   ...layerRules,
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
-    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-floating-promises': 'off' },
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-floating-promises': 'off',
+    },
   },
 );

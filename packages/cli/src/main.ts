@@ -6,6 +6,16 @@ import type { CliIo, CommandRun } from './io.js';
  * the AWS SDK, express or client-node. Each module exports `run(args, io)`.
  */
 const COMMANDS: Record<string, () => Promise<{ run: CommandRun }>> = {
+  add: () => import('./commands/add.js'),
+  cache: () => import('./commands/cache.js'),
+  demo: () => import('./commands/demo.js'),
+  'get-token': () => import('./commands/get-token.js'),
+  init: () => import('./commands/init.js'),
+  mapping: () => import('./commands/mapping.js'),
+  server: () => import('./commands/server.js'),
+  'sts-emulator': () => import('./commands/sts-emulator.js'),
+  token: () => import('./commands/token.js'),
+  verify: () => import('./commands/verify.js'),
   version: () => import('./commands/version.js'),
 };
 
@@ -38,7 +48,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(`iam-authenticator: ${error.message}\n`);
       return error.exitCode;
     }
-    const wrapped = new AuthError('internal_error', `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    const wrapped = new AuthError(
+      'internal_error',
+      `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    );
     io.stderr.write(`iam-authenticator: ${wrapped.message}\n`);
     return wrapped.exitCode;
   }

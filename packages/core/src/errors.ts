@@ -29,7 +29,11 @@ export const REASONS = {
   arn_invalid: { http: 200, exit: 4, summary: 'the caller ARN cannot be canonicalised' },
   // mapping
   identity_unmapped: { http: 200, exit: 6, summary: 'no mapping for the identity' },
-  mapping_render_failed: { http: 200, exit: 6, summary: 'a username or group template could not be rendered' },
+  mapping_render_failed: {
+    http: 200,
+    exit: 6,
+    summary: 'a username or group template could not be rendered',
+  },
   username_reserved: { http: 200, exit: 6, summary: 'the rendered username has a reserved prefix' },
   // the webhook request itself
   request_malformed: { http: 400, exit: 2, summary: 'the TokenReview request is malformed' },

@@ -1,0 +1,51 @@
+import { AuthError } from '@iam-authenticator/core';
+
+export const TOKEN_PREFIX = 'k8s-aws-v1.';
+export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
+/** DESIGN.md difference 2: the reference caps at 4096 bytes, too small for large session tokens (aia#1106). */
+export const MAX_TOKEN_BYTES = 16 * 1024;
+
+const BASE64URL_UNPADDED = /^[A-Za-z0-9_-]*$/;
+
+/** `k8s-aws-v1.` + unpadded base64url of the presigned URL text. */
+export function encodeToken(presignedUrl: string): string {
+  return TOKEN_PREFIX + Buffer.from(presignedUrl, 'utf8').toString('base64url');
+}
+
+/**
+ * Strict inverse of `encodeToken`. Node's base64url decoder is lenient (it accepts `=` and skips
+ * characters outside the alphabet), so the alphabet and the length are checked first.
+ * Errors never quote the token.
+ */
+export function decodeToken(token: string): string {
+  if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) {
+    throw new AuthError('token_too_long', `token is longer than ${MAX_TOKEN_BYTES} bytes`);
+  }
+  if (!token.startsWith(TOKEN_PREFIX)) {
+    throw new AuthError('token_bad_prefix', `token must start with ${JSON.stringify(TOKEN_PREFIX)}`);
+  }
+  const payload = token.slice(TOKEN_PREFIX.length);
+  if (payload.length === 0) {
+    throw new AuthError('token_bad_encoding', 'token payload is empty');
+  }
+  if (!BASE64URL_UNPADDED.test(payload)) {
+    throw new AuthError(
+      'token_bad_encoding',
+      'token payload is not unpadded base64url (characters outside A-Z a-z 0-9 - _)',
+    );
+  }
+  // A length of 1 mod 4 cannot come from any byte string.
+  if (payload.length % 4 === 1) {
+    throw new AuthError('token_bad_encoding', 'token payload has an impossible base64url length');
+  }
+  const bytes = Buffer.from(payload, 'base64url');
+  // Non-canonical trailing bits (e.g. "QR" vs "QQ") decode to the same bytes: accept only the canonical form.
+  if (bytes.toString('base64url') !== payload) {
+    throw new AuthError('token_bad_encoding', 'token payload is not canonical base64url');
+  }
+  const text = bytes.toString('utf8');
+  if (Buffer.from(text, 'utf8').compare(bytes) !== 0) {
+    throw new AuthError('token_bad_encoding', 'token payload is not valid UTF-8');
+  }
+  return text;
+}
