@@ -31,6 +31,11 @@ export interface MappingSet {
   readonly mapUsers: readonly UserMapping[];
   /** Account IDs kept as text: leading zeros survive. */
   readonly mapAccounts: readonly string[];
+  /**
+   * DynamicFile `userIDStrict` mode (identity-mapping.md §2.3): entries are looked up by `userid` (the STS
+   * principal id) instead of by ARN, and a mapping ARN must equal the caller's after path stripping.
+   */
+  readonly userIdStrict?: boolean;
 }
 
 export interface ParseIssue {
