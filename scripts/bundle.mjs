@@ -1,23 +1,71 @@
-// Bundles the CLI with esbuild, split into chunks per command so `token` on a cache hit loads only
-// what it needs (STYLE.md: start-up time). Packages that do not bundle cleanly stay external.
+// Bundles the CLI with esbuild, split into chunks per dynamic import so `token` on a cache hit loads
+// only what it needs (STYLE.md: start-up time). Packages that do not bundle cleanly stay external.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 
-const outdir = new URL('../packages/cli/bundle/', import.meta.url).pathname;
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { bin: new URL('../packages/cli/dist/bin.js', import.meta.url).pathname },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  external: ['@kubernetes/client-node', 'pino', 'thread-stream', 'express', 'prom-client'],
-  banner: {
-    // Bundled CommonJS dependencies still call require(); give them one.
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+const finalDir = new URL('../packages/cli/bundle', import.meta.url).pathname;
+// Built beside the live bundle (same depth, so source map paths hold) and swapped in at the end:
+// several people and test runs use the bundle at once, and a half-written one fails them.
+const outdir = new URL(`../packages/cli/.bundle-building-${process.pid}`, import.meta.url).pathname;
+
+/**
+ * Our workspace packages have no import-time side effects. Saying so lets esbuild drop every module
+ * of `@iam-authenticator/token` that the token command's cache-hit path does not use (presign, verify,
+ * arn, …) instead of pulling them into the command's chunk.
+ */
+const workspaceSideEffectFree = {
+  name: 'workspace-side-effect-free',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@iam-authenticator\// }, async (args) => {
+      if (args.pluginData?.skip === true) return undefined;
+      const result = await pluginBuild.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { skip: true },
+      });
+      if (result.errors.length > 0) return { errors: result.errors };
+      return { ...result, sideEffects: false };
+    });
   },
-});
+};
+
+rmSync(outdir, { recursive: true, force: true });
+try {
+  await build({
+    entryPoints: { bin: new URL('../packages/cli/dist/bin.js', import.meta.url).pathname },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Prefer the SDK's ES module builds: they tree-shake, and esbuild cannot give named exports to a
+    // CommonJS module reached through a split dynamic import.
+    mainFields: ['module', 'main'],
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [workspaceSideEffectFree],
+    define: {
+      // The SDK's Node 20 deprecation notice would be a stray stderr block in every kubectl call that
+      // signs a token (stdout/stderr are the exec plugin's protocol); the engines field states the need.
+      'process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED': '"true"',
+    },
+    external: ['@kubernetes/client-node', 'pino', 'thread-stream', 'express', 'prom-client'],
+    banner: {
+      // Bundled CommonJS dependencies still call require(); give them one.
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+} catch (error) {
+  rmSync(outdir, { recursive: true, force: true });
+  throw error;
+}
+const oldDir = new URL(`../packages/cli/.bundle-old-${process.pid}`, import.meta.url).pathname;
+try {
+  renameSync(finalDir, oldDir);
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error;
+}
+renameSync(outdir, finalDir);
+rmSync(oldDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
-import { AuthError } from '@iam-authenticator/core';
 import type { CliIo } from '../io.js';
 
-// Placeholder until this command lands; replaced by its implementation.
-export function run(_args: string[], _io: CliIo): Promise<number> {
-  return Promise.reject(new AuthError('usage_error', 'this command is not available yet'));
+/** `get-token`: `aws eks get-token` flags on the `token` machinery; prints our compact ExecCredential. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { runGetToken } = await import('./token.js');
+  return runGetToken(args, io);
 }

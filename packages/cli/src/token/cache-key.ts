@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { TokenConfig } from './token-config.js';
+
+/**
+ * Environment variables that change which credentials sign the token, or where and for which
+ * region it is signed. Secrets are hashed into the key (never stored): a new session token with the
+ * same access key id must not hit an old entry.
+ */
+export const CACHE_KEY_ENV = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_USE_FIPS_ENDPOINT',
+  'AWS_USE_DUALSTACK_ENDPOINT',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_STS_REGIONAL_ENDPOINTS',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_SDK_LOAD_CONFIG',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+  'AWS_ROLE_ARN',
+  'AWS_ROLE_SESSION_NAME',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+  'AWS_IAM_AUTHENTICATOR_CACHE_FILE',
+  'HOME',
+] as const;
+
+/** The settings of `TokenConfig` that change the token; the rest (output, logging, cache flags) do not. */
+export function cacheKeyInputs(
+  config: TokenConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, unknown> {
+  const envPart: Record<string, string | null> = {};
+  for (const name of CACHE_KEY_ENV) envPart[name] = env[name] ?? null;
+  return {
+    schema: 1,
+    clusterId: config.clusterId,
+    region: config.region ?? null,
+    roleArn: config.roleArn ?? null,
+    externalId: config.externalId ?? null,
+    sessionName: config.sessionName ?? null,
+    forwardSessionName: config.forwardSessionName,
+    profile: config.profile ?? null,
+    credentialCache: config.credentialCache,
+    env: envPart,
+  };
+}
+
+/** sha256 hex of the canonical JSON of the inputs: the cache file's name. */
+export function computeCacheKey(
+  config: TokenConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify(cacheKeyInputs(config, env)))
+    .digest('hex');
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { AuthError, quote } from '@iam-authenticator/core';
+
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+/**
+ * node:util parseArgs in strict mode, with its errors turned into one short usage_error line
+ * (its own messages run to three sentences).
+ */
+export function parseFlags(args: readonly string[], options: FlagSpec, command: string): FlagValues {
+  try {
+    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    return values as FlagValues;
+  } catch (error) {
+    throw new AuthError('usage_error', `${command}: ${describeParseError(error)}`);
+  }
+}
+
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'([^']+)'/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${quote(option ?? message)}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${quote(option ?? message)}: this command takes flags only`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /does not take an argument/.test(message)
+        ? `flag ${quote(option ?? message)} takes no value`
+        : `flag ${quote(option ?? message)} expects a value`;
+    default:
+      return message.charAt(0).toLowerCase() + message.slice(1);
+  }
+}
+
+/** The last value of a flag given as a string (parseArgs keeps only the last one anyway). */
+export function stringFlag(values: FlagValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function booleanFlag(values: FlagValues, name: string): boolean | undefined {
+  const value = values[name];
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** Two spellings of one flag (`--cluster-id`/`--cluster-name`, `-r`/`--role-arn`) must agree. */
+export function oneOf(values: FlagValues, names: readonly string[]): string | undefined {
+  let found: { name: string; value: string } | undefined;
+  for (const name of names) {
+    const value = stringFlag(values, name);
+    if (value === undefined) continue;
+    if (found !== undefined && found.value !== value) {
+      throw new AuthError(
+        'usage_error',
+        `--${found.name} ${quote(found.value)} and --${name} ${quote(value)} name the same setting: give one`,
+      );
+    }
+    found = { name, value };
+  }
+  return found?.value;
+}
