@@ -54,6 +54,7 @@ export const REASONS = {
   mapping_not_found: { http: 500, exit: 4, summary: 'nothing matched the edit' },
   mapping_refused: { http: 500, exit: 3, summary: 'the edit was refused as unsafe' },
   kube_api_error: { http: 500, exit: 5, summary: 'the Kubernetes API call failed' },
+  signature_invalid: { http: 200, exit: 3, summary: 'X-Amz-Signature is missing or not 64 hex digits' },
 } as const satisfies Record<string, { http: number; exit: number; summary: string }>;
 
 export type Reason = keyof typeof REASONS;

@@ -1,0 +1,363 @@
+import { AuthError, quote } from '@iam-authenticator/core';
+import { parseStsHost } from './host-allow-list.js';
+import type { PartitionId } from './partitions.js';
+import { CLUSTER_ID_HEADER, decodeToken } from './token-format.js';
+
+/** The resolved verifier settings (validated once by whoever builds them). */
+export interface VerifierConfig {
+  /** Only STS hosts of this partition pass (server `--partition`). */
+  partition: PartitionId;
+  /** Optional region list: when set, only STS hosts of these regions pass. */
+  regions?: readonly string[] | undefined;
+  /** Injected clock for the freshness window. */
+  now: () => Date;
+}
+
+/** A token that passed every local check; what the STS client needs to call STS. */
+export interface ValidatedToken {
+  /** The decoded presigned URL, verbatim. A bearer credential: never log it. */
+  presignedUrl: string;
+  /** The STS host, verbatim from the URL (no port). */
+  host: string;
+  /** From `X-Amz-Credential`, the text before the first `/`. */
+  accessKeyId: string;
+  /** The credential scope's region. */
+  signingRegion: string;
+  /** `X-Amz-Date`. */
+  signedAt: Date;
+  /** `signedAt` + 15 minutes: STS refuses a presigned GetCallerIdentity after that, whatever X-Amz-Expires says. */
+  expiresAt: Date;
+  sessionTokenPresent: boolean;
+}
+
+/** STS honours a presigned GetCallerIdentity for 15 minutes after X-Amz-Date (reference §1.3). */
+export const PRESIGNED_URL_LIFETIME_MS = 15 * 60 * 1000;
+/** DESIGN.md difference 3: the reference has no bound on future dates; we allow the same 15 minutes of skew. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+export const MAX_EXPIRES_SECONDS = 900;
+
+const SCHEME = 'https://';
+/** Lower-cased allow-list of query keys (reference §2.1 #11). */
+const ALLOWED_KEYS = new Set([
+  'action',
+  'version',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-security-token',
+  'x-amz-signature',
+  'x-amz-signedheaders',
+]);
+/** Printable ASCII without space: everything a presigned URL is made of once percent-encoded. */
+const URL_CHARS = /^[\x21-\x7e]*$/;
+const HEX_ESCAPES = /%(?![0-9A-Fa-f]{2})/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
+const SCOPE_DATE = /^\d{8}$/;
+const SIGNATURE = /^[0-9a-f]{64}$/;
+
+/**
+ * Every local check of a token before any network call (reference §2.1, stricter per DESIGN.md
+ * differences 2 and 3). Throws `AuthError` with a stable reason; messages never contain the token, the
+ * URL, the signature or the session token.
+ */
+export function validateToken(token: string, config: VerifierConfig): ValidatedToken {
+  const presignedUrl = decodeToken(token);
+  const { host, rawQuery } = splitUrl(presignedUrl);
+  const hostParts = parseStsHost(host, { partition: config.partition, regions: config.regions });
+  if (hostParts === undefined) {
+    throw new AuthError(
+      'host_not_allowed',
+      `sts host ${quote(host)} is not an sts endpoint of partition ${config.partition}${
+        config.regions === undefined ? '' : ` in regions ${config.regions.join(',')}`
+      }`,
+    );
+  }
+  const query = parseQuery(rawQuery);
+
+  const action = query.get('action');
+  if (action !== 'GetCallerIdentity') {
+    throw new AuthError('action_invalid', `Action must be "GetCallerIdentity", received ${describe(action)}`);
+  }
+  const version = query.get('version');
+  if (version !== '2011-06-15') {
+    throw new AuthError('version_invalid', `Version must be "2011-06-15", received ${describe(version)}`);
+  }
+  const algorithm = query.get('x-amz-algorithm');
+  if (algorithm !== 'AWS4-HMAC-SHA256') {
+    throw new AuthError(
+      'algorithm_invalid',
+      `X-Amz-Algorithm must be "AWS4-HMAC-SHA256", received ${describe(algorithm)}`,
+    );
+  }
+  checkSignedHeaders(query.get('x-amz-signedheaders'));
+  checkExpires(query.get('x-amz-expires'));
+  const signedAt = parseAmzDate(query.get('x-amz-date'));
+  const scope = parseCredential(query.get('x-amz-credential'));
+  if (scope.date !== amzDay(signedAt)) {
+    throw new AuthError(
+      'credential_invalid',
+      `X-Amz-Credential date must be the day of X-Amz-Date (${amzDay(signedAt)}), received ${quote(scope.date)}`,
+    );
+  }
+  if (scope.region !== hostParts.region) {
+    throw new AuthError(
+      'credential_invalid',
+      `X-Amz-Credential region must be the host's region ${quote(hostParts.region)}, received ${quote(scope.region)}`,
+    );
+  }
+  const signature = query.get('x-amz-signature');
+  if (signature === undefined || !SIGNATURE.test(signature)) {
+    throw new AuthError(
+      'signature_invalid',
+      signature === undefined
+        ? 'X-Amz-Signature is missing'
+        : 'X-Amz-Signature must be 64 lower-case hex digits',
+    );
+  }
+  const sessionToken = query.get('x-amz-security-token');
+  if (sessionToken === '') {
+    throw new AuthError('credential_invalid', 'X-Amz-Security-Token is present but empty');
+  }
+
+  const now = config.now().getTime();
+  const expiresAt = new Date(signedAt.getTime() + PRESIGNED_URL_LIFETIME_MS);
+  if (now > expiresAt.getTime()) {
+    throw new AuthError(
+      'token_expired',
+      `token signed at ${signedAt.toISOString()} expired at ${expiresAt.toISOString()} (15 minutes)`,
+    );
+  }
+  if (signedAt.getTime() - now > MAX_CLOCK_SKEW_MS) {
+    throw new AuthError(
+      'token_not_yet_valid',
+      `token signed at ${signedAt.toISOString()} is more than 15 minutes ahead of ${new Date(now).toISOString()}`,
+    );
+  }
+  return {
+    presignedUrl,
+    host,
+    accessKeyId: scope.accessKeyId,
+    signingRegion: scope.region,
+    signedAt,
+    expiresAt,
+    sessionTokenPresent: sessionToken !== undefined,
+  };
+}
+
+/** Quotes a non-secret query value for a message, or says it is missing. */
+function describe(value: string | undefined): string {
+  return value === undefined ? 'nothing' : quote(value, 40);
+}
+
+/**
+ * Go-style strict parse of `https://host/?query` by hand: `new URL()` would lower-case and punycode the
+ * host, drop `:443`, normalise the path and accept userinfo, all of which change what is accepted
+ * (reference §6.5) and would make the host we check differ from the one we dial (D4).
+ */
+function splitUrl(url: string): { host: string; rawQuery: string } {
+  if (!URL_CHARS.test(url)) {
+    throw new AuthError('url_invalid', 'presigned url contains spaces, control or non-ASCII characters');
+  }
+  if (!url.startsWith(SCHEME)) {
+    const colon = url.indexOf(':');
+    const scheme = colon > 0 && colon <= 10 ? url.slice(0, colon) : '';
+    throw new AuthError('url_invalid', `presigned url scheme must be "https", received ${quote(scheme)}`);
+  }
+  if (url.includes('#')) {
+    throw new AuthError('url_invalid', 'presigned url must not have a fragment');
+  }
+  const rest = url.slice(SCHEME.length);
+  const authorityEnd = firstIndexOf(rest, ['/', '?']);
+  const authority = rest.slice(0, authorityEnd);
+  if (authority.includes('@')) {
+    throw new AuthError('url_invalid', 'presigned url must not carry userinfo');
+  }
+  if (authority.includes(':') || authority.includes('[')) {
+    throw new AuthError('url_invalid', 'presigned url must not name a port');
+  }
+  if (authority === '') {
+    throw new AuthError('url_invalid', 'presigned url has no host');
+  }
+  const pathAndQuery = rest.slice(authorityEnd);
+  const queryStart = pathAndQuery.indexOf('?');
+  const path = queryStart < 0 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
+  if (path !== '/') {
+    throw new AuthError(
+      'url_invalid',
+      `presigned url path must be "/", received ${path === '' ? 'an empty path' : 'another path'}`,
+    );
+  }
+  return { host: authority, rawQuery: queryStart < 0 ? '' : pathAndQuery.slice(queryStart + 1) };
+}
+
+function firstIndexOf(text: string, chars: readonly string[]): number {
+  let best = text.length;
+  for (const char of chars) {
+    const at = text.indexOf(char);
+    if (at >= 0 && at < best) best = at;
+  }
+  return best;
+}
+
+/**
+ * Walks the raw query once. CVE-2022-2385: keys that differ only in letter case are separate
+ * parameters for STS but were one for the reference, so the checked value could differ from the signed
+ * one. Every key is therefore compared case-insensitively (after percent-decoding) and any repeat is
+ * rejected before any other query check; then the raw key must be one of the nine allowed names.
+ */
+function parseQuery(rawQuery: string): Map<string, string> {
+  if (rawQuery === '') {
+    throw new AuthError('action_invalid', 'Action must be "GetCallerIdentity", received no query');
+  }
+  const pairs: { rawKey: string; key: string; value: string }[] = [];
+  const seen = new Set<string>();
+  for (const piece of rawQuery.split('&')) {
+    const eq = piece.indexOf('=');
+    if (piece === '' || eq <= 0) {
+      throw new AuthError('url_invalid', 'presigned url query has an empty key or a key without "="');
+    }
+    if (piece.includes(';')) {
+      throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
+    }
+    const rawKey = piece.slice(0, eq);
+    const key = asciiLower(percentDecode(rawKey, 'key'));
+    const value = percentDecode(piece.slice(eq + 1), 'value');
+    if (seen.has(key)) {
+      // Allowed keys are quoted as their canonical name; anything else might be attacker text.
+      throw new AuthError(
+        'query_duplicate_key',
+        `query parameter ${ALLOWED_KEYS.has(key) ? quote(key) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
+      );
+    }
+    seen.add(key);
+    pairs.push({ rawKey, key, value });
+  }
+  const query = new Map<string, string>();
+  for (const { rawKey, key, value } of pairs) {
+    if (!ALLOWED_KEYS.has(asciiLower(rawKey))) {
+      throw new AuthError(
+        'query_key_not_allowed',
+        `query parameter ${quote(rawKey, 40)} is not one of ${[...ALLOWED_KEYS].join(', ')}`,
+      );
+    }
+    query.set(key, value);
+  }
+  return query;
+}
+
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** `application/x-www-form-urlencoded` decoding as Go's `url.ParseQuery`: `+` is a space, `%XX` must be valid. */
+function percentDecode(text: string, what: 'key' | 'value'): string {
+  if (HEX_ESCAPES.test(text)) {
+    throw new AuthError('url_invalid', `presigned url query ${what} has a malformed percent escape`);
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === 0x25) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(char === 0x2b ? 0x20 : char);
+    }
+  }
+  const buffer = Buffer.from(bytes);
+  const decoded = buffer.toString('utf8');
+  if (Buffer.from(decoded, 'utf8').compare(buffer) !== 0) {
+    throw new AuthError('url_invalid', `presigned url query ${what} is not valid UTF-8 once decoded`);
+  }
+  return decoded;
+}
+
+function checkSignedHeaders(value: string | undefined): void {
+  if (value === undefined) {
+    throw new AuthError('signed_headers_invalid', 'X-Amz-SignedHeaders is missing');
+  }
+  const headers = value.split(';');
+  if (headers.some((header) => header === '')) {
+    throw new AuthError('signed_headers_invalid', 'X-Amz-SignedHeaders has an empty entry');
+  }
+  if (!headers.some((header) => asciiLower(header) === CLUSTER_ID_HEADER)) {
+    throw new AuthError(
+      'signed_headers_invalid',
+      `X-Amz-SignedHeaders must include ${CLUSTER_ID_HEADER}, received ${quote(value, 80)}`,
+    );
+  }
+}
+
+function checkExpires(value: string | undefined): void {
+  // Digits only: the reference's Atoi also took "+60"; nothing real sends a sign.
+  if (value === undefined || !/^\d{1,4}$/.test(value) || Number(value) > MAX_EXPIRES_SECONDS) {
+    throw new AuthError(
+      'expires_invalid',
+      `X-Amz-Expires must be an integer in 0..${MAX_EXPIRES_SECONDS}, received ${describe(value)}`,
+    );
+  }
+}
+
+/** `yyyymmddTHHMMSSZ`, a real calendar instant (no fractional seconds, unlike Go's parser). */
+function parseAmzDate(value: string | undefined): Date {
+  const match = value === undefined ? null : AMZ_DATE.exec(value);
+  if (match === null) {
+    throw new AuthError(
+      'date_invalid',
+      `X-Amz-Date must look like 20060102T150405Z, received ${describe(value)}`,
+    );
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    date.getUTCHours() !== hour ||
+    date.getUTCMinutes() !== minute ||
+    date.getUTCSeconds() !== second
+  ) {
+    throw new AuthError('date_invalid', `X-Amz-Date is not a real date, received ${describe(value)}`);
+  }
+  return date;
+}
+
+function amzDay(date: Date): string {
+  return date.toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+/** `<access key id>/<yyyymmdd>/<region>/sts/aws4_request`. */
+function parseCredential(value: string | undefined): {
+  accessKeyId: string;
+  date: string;
+  region: string;
+} {
+  const parts = value?.split('/');
+  const [accessKeyId, date, region, service, terminator] = parts ?? [];
+  if (
+    parts?.length !== 5 ||
+    accessKeyId === undefined ||
+    date === undefined ||
+    region === undefined ||
+    !ACCESS_KEY_ID.test(accessKeyId) ||
+    !SCOPE_DATE.test(date) ||
+    !/^[a-z0-9-]+$/.test(region) ||
+    service !== 'sts' ||
+    terminator !== 'aws4_request'
+  ) {
+    throw new AuthError(
+      'credential_invalid',
+      `X-Amz-Credential must look like <access key id>/<yyyymmdd>/<region>/sts/aws4_request, received ${describe(value)}`,
+    );
+  }
+  return { accessKeyId, date, region };
+}
