@@ -1,0 +1,65 @@
+import { isMap, isScalar } from 'yaml';
+import type { Pair, YAMLMap } from 'yaml';
+
+/**
+ * Entry keys are matched case-insensitively with Go's simple folding (`ſ` → s), and when two
+ * spellings of one field are present the byte-wise last one wins (reference §1.3).
+ */
+export function foldKey(key: string): string {
+  return key.replace(/ſ/g, 's').replace(/K/g, 'k').toLowerCase();
+}
+
+/** The pair of `map` that the reference would read for `field`, or undefined. */
+export function findFieldPair(map: YAMLMap, field: string): Pair | undefined {
+  const wanted = foldKey(field);
+  let best: { pair: Pair; key: string } | undefined;
+  for (const item of map.items) {
+    const key = isScalar(item.key) ? String(item.key.value) : undefined;
+    if (key === undefined || foldKey(key) !== wanted) continue;
+    if (best === undefined || Buffer.compare(Buffer.from(key), Buffer.from(best.key)) > 0) {
+      best = { pair: item, key };
+    }
+  }
+  return best?.pair;
+}
+
+/** The raw (JS) value of a field of a plain-object entry, by folded key, byte-wise last wins. */
+export function readField(entry: unknown, field: string): unknown {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
+  const wanted = foldKey(field);
+  let bestKey: string | undefined;
+  for (const key of Object.keys(entry)) {
+    if (foldKey(key) !== wanted) continue;
+    if (bestKey === undefined || Buffer.compare(Buffer.from(key), Buffer.from(bestKey)) > 0) {
+      bestKey = key;
+    }
+  }
+  return bestKey === undefined ? undefined : (entry as Record<string, unknown>)[bestKey];
+}
+
+/** The spelling of `field` that an entry uses, so updates keep `roleARN`, `UsErNaMe`, … */
+export function fieldSpelling(entry: unknown, field: string): string {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return field;
+  const wanted = foldKey(field);
+  let bestKey: string | undefined;
+  for (const key of Object.keys(entry)) {
+    if (foldKey(key) !== wanted) continue;
+    if (bestKey === undefined || Buffer.compare(Buffer.from(key), Buffer.from(bestKey)) > 0) {
+      bestKey = key;
+    }
+  }
+  return bestKey ?? field;
+}
+
+export function isYamlMap(value: unknown): value is YAMLMap {
+  return isMap(value);
+}
+
+/** A scalar field as text (numbers and booleans as written by YAML; objects as JSON; absent as ""). */
+export function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return JSON.stringify(value);
+}

@@ -1,0 +1,275 @@
+import { AuthError, quote } from '@iam-authenticator/core';
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
+import type { Node, YAMLMap, YAMLSeq } from 'yaml';
+import { findFieldPair } from './entry-fields.js';
+
+/**
+ * Text-preserving edits of one aws-auth data value (a YAML list held in a string). Only the bytes of
+ * the entry that changes are touched: comments, key spellings, quoting, unknown fields and the
+ * order of every other entry stay as they were (DESIGN.md difference 8). Shapes the splicer does not
+ * recognise fall back to the `yaml` Document API; the caller re-parses the result and compares it
+ * with the intended change either way.
+ */
+
+/** YAML 1.1 scalar rules, like the reference's go-yaml v2 (`yes`, `on`, octal numbers). */
+const YAML_OPTIONS = { version: '1.1' } as const;
+
+export type EntryValue = string | readonly string[] | Readonly<Record<string, string>>;
+/** A new entry: field name → value, in the order it is written. */
+export type NewEntry = Readonly<Record<string, EntryValue>>;
+
+export type ListEdit =
+  | { readonly op: 'append'; readonly entry: NewEntry | string }
+  | { readonly op: 'remove'; readonly indexes: readonly number[] }
+  | {
+      readonly op: 'update';
+      readonly index: number;
+      /** Fields to set (folded names); undefined removes the field. */
+      readonly set: Readonly<Record<string, string | readonly string[] | undefined>>;
+    };
+
+/** Values the reference treats as absent (`isSkippable`). */
+export function isSkippableText(text: string | undefined): boolean {
+  if (text === undefined) return true;
+  const trimmed = text.trim();
+  return trimmed === '' || trimmed === '``' || trimmed === '""' || trimmed === "''";
+}
+
+/** The plain JS value of a data key's list (first document only, like the reference). */
+export function readYamlList(text: string | undefined, options: { textOnly?: boolean } = {}): unknown[] {
+  if (isSkippableText(text)) return [];
+  // textOnly: every scalar as its source text (mapAccounts keeps leading zeros, like the reference).
+  const docs = parseAllDocuments(
+    text ?? '',
+    options.textOnly === true ? { ...YAML_OPTIONS, schema: 'failsafe' } : YAML_OPTIONS,
+  );
+  const first = Array.isArray(docs) ? docs[0] : undefined;
+  if (first === undefined) return [];
+  if (first.errors.length > 0) {
+    throw new AuthError('mapping_parse_failed', `yaml error: ${first.errors[0]?.message ?? ''}`);
+  }
+  const value: unknown = first.toJS();
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new AuthError('mapping_parse_failed', `expected a yaml list, received ${typeof value}`);
+  }
+  return value as unknown[];
+}
+
+/** Renders a scalar so that the reference's YAML 1.1 reader gets the same string back. */
+export function renderScalar(value: string): string {
+  return stringify(value, { ...YAML_OPTIONS, lineWidth: 0 }).trimEnd();
+}
+
+export function applyListEdit(text: string | undefined, edit: ListEdit): string {
+  const source = isSkippableText(text) ? '' : (text ?? '');
+  const doc = parseDocument(source, YAML_OPTIONS);
+  if (doc.errors.length > 0) {
+    throw new AuthError('mapping_parse_failed', `yaml error: ${doc.errors[0]?.message ?? ''}`);
+  }
+  const contents = doc.contents;
+  if (contents !== null && !isSeq(contents)) {
+    throw new AuthError('mapping_parse_failed', 'expected a yaml list to edit');
+  }
+  switch (edit.op) {
+    case 'append':
+      return appendEntry(source, doc, contents, edit.entry);
+    case 'remove':
+      return removeEntries(source, doc, contents, edit.indexes);
+    case 'update':
+      return updateEntry(source, doc, contents, edit.index, edit.set);
+  }
+}
+
+interface ItemLayout {
+  /** Column of the `-`. */
+  readonly dashCol: number;
+  /** Column where the item's content starts (after `- `). */
+  readonly contentCol: number;
+  /** Indent of a nested list relative to its key's column. */
+  readonly nestedIndent: number;
+}
+
+function lineStart(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
+}
+
+function lineEndAfter(text: string, at: number): number {
+  const newline = text.indexOf('\n', at);
+  return newline < 0 ? text.length : newline + 1;
+}
+
+/** Where an item's text ends: just after the newline of its last line. */
+function itemEnd(text: string, node: Node): number {
+  const range = node.range;
+  if (!range) throw new AuthError('internal_error', 'yaml node without a source range');
+  return lineEndAfter(text, Math.max(range[0], range[1] - 1));
+}
+
+/** The start of the `- ` line of a block list item, or undefined when the shape is unusual. */
+function itemStart(text: string, node: Node): number | undefined {
+  const range = node.range;
+  if (!range) return undefined;
+  const start = lineStart(text, range[0]);
+  return /^ *- +$/.test(text.slice(start, range[0])) ? start : undefined;
+}
+
+function layoutOf(text: string, seq: YAMLSeq): ItemLayout | undefined {
+  if (seq.flow === true) return undefined;
+  let found: ItemLayout | undefined;
+  for (const item of seq.items) {
+    if (!isMap(item) && !isScalar(item)) return undefined;
+    const start = itemStart(text, item);
+    const range = item.range;
+    if (start === undefined || !range) return undefined;
+    const prefix = text.slice(start, range[0]);
+    const layout = {
+      dashCol: prefix.indexOf('-'),
+      contentCol: prefix.length,
+      nestedIndent: nestedIndentOf(text, item, prefix.length),
+    };
+    found ??= layout;
+  }
+  return found;
+}
+
+function nestedIndentOf(text: string, item: unknown, contentCol: number): number {
+  if (!isMap(item)) return 2;
+  for (const pair of item.items) {
+    const value = pair.value;
+    if (isSeq(value) && value.flow !== true && value.items.length > 0) {
+      const first = value.items[0] as Node | undefined;
+      const keyRange = isScalar(pair.key) ? pair.key.range : undefined;
+      if (!first?.range || !keyRange) continue;
+      const keyCol = keyRange[0] - lineStart(text, keyRange[0]);
+      const dashAt = lineStart(text, first.range[0]);
+      const dashCol = text.slice(dashAt, first.range[0]).indexOf('-');
+      if (dashCol >= 0 && keyCol === contentCol) return Math.max(0, dashCol - keyCol);
+    }
+  }
+  return 2;
+}
+
+function renderEntry(entry: NewEntry | string, layout: ItemLayout): string {
+  const dash = `${' '.repeat(layout.dashCol)}-${' '.repeat(Math.max(1, layout.contentCol - layout.dashCol - 1))}`;
+  if (typeof entry === 'string') return `${dash}${renderScalar(entry)}\n`;
+  const pad = ' '.repeat(layout.contentCol);
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (typeof value === 'string') {
+      lines.push(`${key}: ${renderScalar(value)}`);
+    } else if (Array.isArray(value)) {
+      const items = value as readonly string[];
+      if (items.length === 0) {
+        lines.push(`${key}: []`);
+      } else {
+        lines.push(`${key}:`);
+        for (const item of items) lines.push(`${' '.repeat(layout.nestedIndent)}- ${renderScalar(item)}`);
+      }
+    } else {
+      lines.push(`${key}:`);
+      for (const [inner, innerValue] of Object.entries(value as Record<string, string>)) {
+        lines.push(`  ${inner}: ${renderScalar(innerValue)}`);
+      }
+    }
+  }
+  return lines.map((line, index) => (index === 0 ? dash + line : pad + line)).join('\n') + '\n';
+}
+
+const DEFAULT_LAYOUT: ItemLayout = { dashCol: 0, contentCol: 2, nestedIndent: 2 };
+
+function appendEntry(text: string, doc: Document, seq: YAMLSeq | null, entry: NewEntry | string): string {
+  if (seq === null) {
+    // Blank or comments only: the entry goes after them.
+    const base = text.length > 0 && !text.endsWith('\n') ? `${text}\n` : text;
+    return base + renderEntry(entry, DEFAULT_LAYOUT);
+  }
+  const range = seq.range;
+  if (seq.items.length === 0 && seq.flow === true && range) {
+    const rendered = renderEntry(entry, DEFAULT_LAYOUT);
+    const rest = text.slice(range[1]);
+    return text.slice(0, range[0]) + (rest.startsWith('\n') ? rendered.slice(0, -1) : rendered) + rest;
+  }
+  const layout = layoutOf(text, seq);
+  const last = seq.items[seq.items.length - 1] as Node | undefined;
+  if (layout === undefined || last === undefined) {
+    seq.items.push(doc.createNode(entry));
+    return doc.toString({ lineWidth: 0 });
+  }
+  const at = itemEnd(text, last);
+  const before = text.slice(0, at);
+  return (before.endsWith('\n') ? before : `${before}\n`) + renderEntry(entry, layout) + text.slice(at);
+}
+
+function removeEntries(text: string, doc: Document, seq: YAMLSeq | null, indexes: readonly number[]): string {
+  if (seq === null) throw new AuthError('internal_error', 'nothing to remove from an empty list');
+  const sorted = [...new Set(indexes)].sort((a, b) => b - a);
+  const spliceable = seq.flow !== true && sorted.every((index) => spliceRange(text, seq, index));
+  if (!spliceable) {
+    for (const index of sorted) seq.items.splice(index, 1);
+    return doc.toString({ lineWidth: 0 });
+  }
+  let out = text;
+  for (const index of sorted) {
+    const span = spliceRange(text, seq, index);
+    if (span) out = out.slice(0, span[0]) + out.slice(span[1]);
+  }
+  return out.trim() === '' ? '' : out;
+}
+
+function spliceRange(text: string, seq: YAMLSeq, index: number): [number, number] | undefined {
+  const item = seq.items[index] as Node | undefined;
+  if (item === undefined) return undefined;
+  const start = itemStart(text, item);
+  return start === undefined ? undefined : [start, itemEnd(text, item)];
+}
+
+function updateEntry(
+  text: string,
+  doc: Document,
+  seq: YAMLSeq | null,
+  index: number,
+  set: Readonly<Record<string, string | readonly string[] | undefined>>,
+): string {
+  const item = seq?.items[index];
+  if (!isMap(item)) throw new AuthError('internal_error', `entry ${index} is not a mapping`);
+  const map: YAMLMap = item;
+  for (const [field, value] of Object.entries(set)) {
+    const pair = findFieldPair(map, field);
+    if (value === undefined) {
+      if (pair) map.items.splice(map.items.indexOf(pair), 1);
+      continue;
+    }
+    if (typeof value === 'string') {
+      if (pair && isScalar(pair.value)) pair.value.value = value;
+      else if (pair) pair.value = doc.createNode(value);
+      else map.add(doc.createPair(field, value));
+      continue;
+    }
+    const node = doc.createNode([...value]);
+    if (pair && isSeq(pair.value)) {
+      node.flow = pair.value.flow === true && value.length > 0;
+      pair.value = node;
+    } else if (pair) {
+      pair.value = node;
+    } else {
+      map.add(doc.createPair(field, node));
+    }
+  }
+  const start = itemStart(text, map);
+  const range = map.range;
+  if (start === undefined || !range || seq?.flow === true) return doc.toString({ lineWidth: 0 });
+  const contentCol = range[0] - start;
+  map.commentBefore = null;
+  const single = new Document(map, YAML_OPTIONS);
+  const rendered = single.toString({ lineWidth: 0 });
+  const pad = ' '.repeat(contentCol);
+  const lines = rendered.replace(/\n$/, '').split('\n');
+  const indented = lines.map((line, i) => (i === 0 || line === '' ? line : pad + line)).join('\n') + '\n';
+  return text.slice(0, range[0]) + indented + text.slice(itemEnd(text, map));
+}
+
+/** For messages: the first line of a YAML error, quoted. */
+export function describeYamlError(error: unknown): string {
+  return quote(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error), 120);
+}
