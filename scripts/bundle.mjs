@@ -57,6 +57,23 @@ try {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
+  // token/get-token: a single CommonJS file (no ES module loader on kubectl's hot path). The SDK
+  // pieces needed only for profiles, roles and SSO, and yaml (only for -c/--cache), stay in
+  // node_modules and load on demand, so a cache hit or an env-credential signing reads one small file.
+  await build({
+    entryPoints: { token: new URL('../packages/cli/dist/token-bin.js', import.meta.url).pathname },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [workspaceSideEffectFree],
+    mainFields: ['module', 'main'],
+    external: ['@aws-sdk/*', '@smithy/shared-ini-file-loader', 'yaml'],
+  });
 } catch (error) {
   rmSync(outdir, { recursive: true, force: true });
   throw error;

@@ -1,3 +1,11 @@
 #!/usr/bin/env node
-// The installed command. The code is the esbuild bundle (split per command) built by `npm ci`.
-import '../bundle/bin.js';
+'use strict';
+// The installed command (CommonJS: see bin/package.json). `token` and `get-token` run on every kubectl
+// call, so they have their own small CommonJS bundle; every other command loads the split ES module
+// bundle. Both are built by `npm ci` (scripts/bundle.mjs).
+const argv = process.argv.slice(2);
+if (argv[0] === 'token' || argv[0] === 'get-token') {
+  require('../bundle/token.cjs').runTokenBin(argv);
+} else {
+  import('../bundle/bin.js');
+}

@@ -1,10 +1,4 @@
 import { main } from './main.js';
+import { processIo } from './process-io.js';
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  now: () => new Date(),
-  cwd: process.cwd(),
-});
+process.exitCode = await main(process.argv.slice(2), processIo());

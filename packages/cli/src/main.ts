@@ -1,4 +1,4 @@
-import { AuthError, isAuthError } from '@iam-authenticator/core';
+import { runAtEdge } from './edge.js';
 import type { CliIo, CommandRun } from './io.js';
 
 /**
@@ -39,20 +39,5 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`iam-authenticator: unknown command ${JSON.stringify(name)}\n${USAGE}`);
     return 2;
   }
-  try {
-    const command = await load();
-    return await command.run(rest, io);
-  } catch (error) {
-    // The one try/catch at the edge: one line on stderr, the exit code from the reason table.
-    if (isAuthError(error)) {
-      io.stderr.write(`iam-authenticator: ${error.message}\n`);
-      return error.exitCode;
-    }
-    const wrapped = new AuthError(
-      'internal_error',
-      `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    io.stderr.write(`iam-authenticator: ${wrapped.message}\n`);
-    return wrapped.exitCode;
-  }
+  return runAtEdge(async () => (await load()).run(rest, io), io.stderr);
 }
