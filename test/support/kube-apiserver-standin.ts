@@ -80,10 +80,15 @@ export function readWebhookKubeconfig(path: string): WebhookTarget {
   const current = contexts.find((c) => c.name === config['current-context']) ?? contexts[0];
   if (current === undefined) throw new Error('webhook kubeconfig has no context');
   const context = asRecord(current.context);
-  const cluster = asRecord(((config.clusters as Json[] | undefined) ?? []).find((c) => c.name === context.cluster)?.cluster);
-  const user = asRecord(((config.users as Json[] | undefined) ?? []).find((u) => u.name === context.user)?.user);
+  const cluster = asRecord(
+    ((config.clusters as Json[] | undefined) ?? []).find((c) => c.name === context.cluster)?.cluster,
+  );
+  const user = asRecord(
+    ((config.users as Json[] | undefined) ?? []).find((u) => u.name === context.user)?.user,
+  );
   const ca = fileOrData(cluster, 'certificate-authority-data', 'certificate-authority');
-  if (typeof cluster.server !== 'string' || ca === undefined) throw new Error('webhook kubeconfig lacks server or CA');
+  if (typeof cluster.server !== 'string' || ca === undefined)
+    throw new Error('webhook kubeconfig lacks server or CA');
   const target: WebhookTarget = { url: new URL(cluster.server), ca };
   const cert = fileOrData(user, 'client-certificate-data', 'client-certificate');
   const key = fileOrData(user, 'client-key-data', 'client-key');
@@ -149,24 +154,39 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
         {
           method: 'POST',
           agent,
-          headers: { 'content-type': 'application/json', accept: 'application/json, */*', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, */*',
+            'content-length': Buffer.byteLength(body),
+          },
           timeout: 30_000,
         },
         (res) => {
           readBody(res).then((buffer) => {
             const status = res.statusCode ?? 0;
-            if (status === 429 || status >= 500 || res.headers['retry-after'] !== undefined) {
-              reject(new RetryableError(`webhook answered ${status}`));
-              return;
-            }
             if (status < 200 || status > 206) {
-              reject(new Error(`webhook answered ${status}`));
+              // webhook.DefaultShouldRetry (§4.1): 429, InternalError (≥ 500 except 503) and 504, or any status
+              // with an integer Retry-After; 403 and a bare 503 are final.
+              const retryAfter = /^\d+$/.test((res.headers['retry-after'] ?? '').trim());
+              const retryable = status === 429 || (status >= 500 && status !== 503) || retryAfter;
+              reject(
+                retryable
+                  ? new RetryableError(`webhook answered ${status}`)
+                  : new Error(`webhook answered ${status}`),
+              );
               return;
             }
-            const review = asRecord(JSON.parse(buffer.toString('utf8')));
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(buffer.toString('utf8'));
+            } catch {
+              reject(new Error('webhook answered a body that is not JSON'));
+              return;
+            }
+            const review = asRecord(parsed);
             // A body of another authentication version fails to decode in the real apiserver (§4.1).
             if (review.apiVersion !== undefined && review.apiVersion !== `authentication.k8s.io/${version}`) {
-              reject(new Error(`webhook answered apiVersion ${String(review.apiVersion)}`));
+              reject(new Error(`webhook answered apiVersion ${JSON.stringify(review.apiVersion)}`));
               return;
             }
             const reviewStatus = asRecord(review.status);
@@ -186,7 +206,11 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
       );
       req.on('timeout', () => req.destroy(new RetryableError('webhook timed out')));
       req.on('error', (error) => {
-        reject(error instanceof RetryableError || (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? new RetryableError(error.message) : error);
+        reject(
+          error instanceof RetryableError || (error as NodeJS.ErrnoException).code === 'ECONNRESET'
+            ? new RetryableError(error.message)
+            : error,
+        );
       });
       req.end(body);
     });
@@ -220,18 +244,29 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
   function proxy(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const backend = options.backend;
     if (backend === undefined) {
-      sendJson(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
+      sendJson(res, 404, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'NotFound',
+        code: 404,
+      });
       return;
     }
     const headers = { ...req.headers };
     delete headers.authorization;
     delete headers.host;
-    const upstream = https.request(new URL(req.url ?? '/', backend.url), { method: req.method ?? 'GET', headers, ca: backend.caPem }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = https.request(
+      new URL(req.url ?? '/', backend.url),
+      { method: req.method ?? 'GET', headers, ca: backend.caPem },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
-      if (!res.headersSent) sendJson(res, 502, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 502 });
+      if (!res.headersSent)
+        sendJson(res, 502, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 502 });
       else res.destroy();
     });
     req.on('close', () => {
@@ -250,7 +285,9 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
         unauthorized(res);
         return;
       }
-      const whoami = /^\/apis\/authentication\.k8s\.io\/(v1|v1beta1|v1alpha1)\/selfsubjectreviews$/.exec(req.url?.split('?')[0] ?? '');
+      const whoami = /^\/apis\/authentication\.k8s\.io\/(v1|v1beta1|v1alpha1)\/selfsubjectreviews$/.exec(
+        req.url?.split('?')[0] ?? '',
+      );
       if (whoami !== null && req.method === 'POST') {
         sendJson(res, 201, {
           kind: 'SelfSubjectReview',
@@ -261,7 +298,9 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
               username: user.username,
               ...(user.uid === undefined ? {} : { uid: user.uid }),
               groups: [...(user.groups ?? []), 'system:authenticated'],
-              ...(user.extra === undefined || Object.keys(user.extra).length === 0 ? {} : { extra: user.extra }),
+              ...(user.extra === undefined || Object.keys(user.extra).length === 0
+                ? {}
+                : { extra: user.extra }),
             },
           },
         });
@@ -269,7 +308,8 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
       }
       proxy(req, res, body);
     })().catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500 });
+      if (!res.headersSent)
+        sendJson(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500 });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -283,7 +323,11 @@ export async function startKubeApiserverStandin(options: StandinOptions): Promis
     close: async () => {
       agent.destroy();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
     },
   };
 }
