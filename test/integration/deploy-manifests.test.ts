@@ -14,7 +14,11 @@ type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? yamlFiles(join(dir, entry.name)) : entry.name.endsWith('.yaml') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? yamlFiles(join(dir, entry.name))
+      : entry.name.endsWith('.yaml')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -50,11 +54,16 @@ describe('deploy/ manifests', () => {
   it('are valid YAML with known apiVersions and kinds', () => {
     expect(manifests.length).toBeGreaterThanOrEqual(7);
     for (const { file, doc } of all) {
-      expect({ file, known: KNOWN_KINDS[doc.apiVersion as string]?.includes(doc.kind as string) ?? false }).toEqual({
+      expect({
+        file,
+        known: KNOWN_KINDS[doc.apiVersion as string]?.includes(doc.kind as string) ?? false,
+      }).toEqual({
         file,
         known: true,
       });
-      expect(typeof doc.metadata?.name).toBe('string');
+      // kubeadm's ClusterConfiguration is a config file, not an API object: it has no metadata.
+      if (doc.kind !== 'ClusterConfiguration')
+        expect({ file, name: typeof doc.metadata?.name }).toEqual({ file, name: 'string' });
     }
   });
 
@@ -111,7 +120,12 @@ describe('deploy/ manifests', () => {
     const role = one('Role');
     expect(role.metadata.namespace).toBe('kube-system');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['aws-auth'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['aws-auth'],
+        verbs: ['get', 'list', 'watch'],
+      },
     ]);
     const binding = one('RoleBinding');
     expect(binding.roleRef.name).toBe(role.metadata.name);
@@ -151,14 +165,31 @@ describe('deploy/ manifests', () => {
     );
     const out = execFileSync(
       'kubectl',
-      ['patch', '--local', '-f', manifest, '--type', 'json', '--patch-file', join(DEPLOY, 'apiserver/static-pod-patch.yaml'), '-o', 'json'],
+      [
+        'patch',
+        '--local',
+        '-f',
+        manifest,
+        '--type',
+        'json',
+        '--patch-file',
+        join(DEPLOY, 'apiserver/static-pod-patch.yaml'),
+        '-o',
+        'json',
+      ],
       { encoding: 'utf8' },
     );
     const pod = JSON.parse(out) as Doc;
     const command = pod.spec.containers[0].command as string[];
     expect(command.slice(0, 2)).toEqual(['kube-apiserver', '--secure-port=6443']);
-    expect(command).toContain('--authentication-token-webhook-config-file=/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml');
-    expect(pod.spec.volumes.map((v: Doc) => v.name)).toEqual(['certs', 'iam-authenticator-kubeconfig', 'iam-authenticator-state']);
+    expect(command).toContain(
+      '--authentication-token-webhook-config-file=/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml',
+    );
+    expect(pod.spec.volumes.map((v: Doc) => v.name)).toEqual([
+      'certs',
+      'iam-authenticator-kubeconfig',
+      'iam-authenticator-state',
+    ]);
   });
 });
 
@@ -174,7 +205,9 @@ describe('Dockerfile', () => {
     const user = lines.filter((line) => line.startsWith('USER ')).pop();
     expect(user).toBeDefined();
     expect(user).not.toMatch(/\broot\b|^USER 0\b/);
-    const entrypoint = JSON.parse(lines.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
+    const entrypoint = JSON.parse(
+      lines.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length),
+    ) as string[];
     expect(entrypoint[0]).toBe('node');
     expect(entrypoint[1]).toBe('/app/packages/cli/bin/iam-authenticator.js');
   });
