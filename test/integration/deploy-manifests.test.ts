@@ -232,3 +232,65 @@ describe('Dockerfile', () => {
     expect(ignore).toMatch(/dist/);
   });
 });
+
+describe('deploy/ RBAC against the real ConfigMap backend', () => {
+  it('authorises every request the EKSConfigMap backend makes, and nothing broader is needed', async () => {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const { createConfigMapBackend } = await import('@iam-authenticator/mapping');
+    const { startKubeApiServer } = await import('../support/index.js');
+    const server = await startKubeApiServer();
+    try {
+      server.setConfigMap('kube-system', 'aws-auth', {
+        mapUsers: '- userarn: arn:aws:iam::111122223333:user/a\n  username: a\n',
+      });
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromString(server.kubeconfig());
+      const backend = createConfigMapBackend({ kubeConfig, resyncIntervalMs: 0 });
+      await backend.start();
+      await server.waitForWatches(1);
+      // A dropped watch makes the backend reconnect: those calls must be allowed too.
+      server.dropWatches();
+      await server.waitForWatches(1);
+      await backend.stop();
+      expect(backend.status().synced).toBe(true);
+
+      const [rule] = one('Role').rules as Doc[];
+      const requests = server
+        .requests()
+        .filter((r) => !r.path.startsWith('/openapi') && r.path !== '/version');
+      expect(requests.length).toBeGreaterThanOrEqual(3);
+      for (const request of requests) {
+        const match = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?$/.exec(request.path);
+        expect({ path: request.path, isConfigMap: match !== null }).toEqual({
+          path: request.path,
+          isConfigMap: true,
+        });
+        const [, namespace, name] = match!;
+        const fieldName = /(?:^|&)fieldSelector=metadata\.name(?:%3D|=)([^&]+)/.exec(request.query)?.[1];
+        const verb =
+          request.method !== 'GET'
+            ? request.method.toLowerCase()
+            : request.watch
+              ? 'watch'
+              : name !== undefined
+                ? 'get'
+                : 'list';
+        // RBAC checks list/watch against resourceNames only through a metadata.name field selector.
+        const object = name ?? (fieldName === undefined ? undefined : decodeURIComponent(fieldName));
+        expect({
+          request: `${request.method} ${request.path}?${request.query}`,
+          namespace,
+          verb,
+          object,
+        }).toEqual({
+          request: `${request.method} ${request.path}?${request.query}`,
+          namespace: one('Role').metadata.namespace,
+          verb: expect.stringMatching(new RegExp(`^(${(rule?.verbs as string[]).join('|')})$`)),
+          object: rule?.resourceNames[0],
+        });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
