@@ -1,1 +1,14 @@
 export {};
+export { readWebhookKubeconfig, startKubeApiserverStandin } from './kube-apiserver-standin.js';
+export type { KubeApiserverStandin, StandinOptions, StandinStats, WebhookUser } from './kube-apiserver-standin.js';
+export { startKubeApiServer } from './kube-api-server.js';
+export type {
+  InjectedFailure,
+  KubeApiServerOptions,
+  KubeconfigOptions,
+  KubeApiTestServer,
+  KubeObject,
+  RecordedRequest,
+} from './kube-api-server.js';
+export { createTestCa, issueTestCert } from './tls.js';
+export type { IssueTestCertOptions, TestKeyPair } from './tls.js';

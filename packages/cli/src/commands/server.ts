@@ -1,7 +1,93 @@
-import { AuthError } from '@iam-authenticator/core';
+import { parseArgs } from 'node:util';
+import { AuthError, REASONS } from '@iam-authenticator/core';
+import { createServer, mountedFileProblems, resolveServerConfig } from '@iam-authenticator/server';
+import type { ServerFlags } from '@iam-authenticator/server';
 import type { CliIo } from '../io.js';
+import { readConfigFile } from '../server-cli/config-file.js';
+import { createCliLogger, createServerLogger } from '../server-cli/logger.js';
+import { SERVER_FLAG_OPTIONS } from '../server-cli/server-flags.js';
 
-// Placeholder until this command lands; replaced by its implementation.
-export function run(_args: string[], _io: CliIo): Promise<number> {
-  return Promise.reject(new AuthError('usage_error', 'this command is not available yet'));
+const USAGE = `usage: iam-authenticator server --config FILE [flags]
+
+Runs the TokenReview webhook (HTTPS, default 127.0.0.1:21362; plain health on :21363).
+flags: -c/--config, -i/--cluster-id, --partition, --state-dir, --generate-kubeconfig, --kubeconfig-pregenerated,
+  --kubeconfig, --master, --address, --port, --backend-mode, --ec2-describeInstances-qps/-burst, --feature-gates,
+  --client-ca FILE, --identity-cache-ttl 60s, --sts-endpoint-override URL, --sts-ca FILE, --sts-max-concurrency N,
+  --region R (repeatable), --health-port, -v/--log-verbosity
+`;
+
+const INIT_FLAG_OPTIONS = { ...SERVER_FLAG_OPTIONS, 'client-cert': { type: 'boolean' } } as const;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: INIT_FLAG_OPTIONS, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new AuthError('usage_error', error instanceof Error ? error.message : 'bad flags');
+  }
+}
+
+/** Shared by `server` and `init`: flags > env > file > defaults, once, every problem listed. */
+export async function loadServerConfig(
+  args: string[],
+  io: CliIo,
+  options: { allowClientCert?: boolean } = {},
+) {
+  const { values } = parse(args);
+  if (values['client-cert'] !== undefined && options.allowClientCert !== true) {
+    throw new AuthError('usage_error', 'unknown option --client-cert (it belongs to init)');
+  }
+  const fileValues = await readConfigFile(values.config);
+  const NOT_SERVER_KEYS = new Set(['config', 'log-format', 'log-verbosity', 'help', 'client-cert']);
+  const flags: ServerFlags = Object.fromEntries(
+    Object.entries(values).filter(([key]) => !NOT_SERVER_KEYS.has(key)),
+  );
+  return { values, resolved: resolveServerConfig(fileValues, flags, io.env) };
+}
+
+/** Every problem on its own line (an AuthError message would be cut at 200 characters). */
+export function reportProblems(problems: readonly string[], io: CliIo): number {
+  io.stderr.write(
+    `iam-authenticator: invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`,
+  );
+  for (const problem of problems) io.stderr.write(`  ${problem}\n`);
+  return REASONS.config_invalid.exit;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, resolved } = await loadServerConfig(args, io);
+  if (values.help === true) {
+    io.stderr.write(USAGE);
+    return 0;
+  }
+  const verbosity = values['log-verbosity'] ?? io.env['AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY'];
+  // On the real stderr, batch the per-review lines; an injected stream (in-process tests) gets every line at once.
+  const buffered = io.stderr === process.stderr ? createServerLogger(verbosity) : undefined;
+  const logger = buffered?.logger ?? createCliLogger(io.stderr, verbosity);
+  for (const warning of resolved.warnings) logger.warn({ detail: warning }, 'config warning');
+  if (resolved.config === undefined) return reportProblems(resolved.problems, io);
+  const mappingProblems = mountedFileProblems(resolved.config);
+  if (mappingProblems.length > 0) return reportProblems(mappingProblems, io);
+  const server = createServer(resolved.config, { logger, now: io.now });
+  let started;
+  try {
+    started = await server.start();
+  } catch (error) {
+    await server.stop({ drainMs: 0 });
+    buffered?.close();
+    throw error;
+  }
+  io.stderr.write(`iam-authenticator: serving ${started.url}/authenticate (health ${started.healthUrl})\n`);
+  await new Promise<void>((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      logger.info({ signal }, 'shutting down, draining in-flight reviews');
+      resolveSignal();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await server.stop();
+  buffered?.close();
+  return 0;
 }

@@ -1,0 +1,35 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** `server` flags: the reference's (§3.6) plus the root flags, plus ours. */
+export const SERVER_FLAG_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'cluster-id': { type: 'string', short: 'i' },
+  'log-format': { type: 'string', short: 'l' },
+  'log-verbosity': { type: 'string', short: 'v' },
+  'feature-gates': { type: 'string' },
+  partition: { type: 'string' },
+  'generate-kubeconfig': { type: 'string' },
+  'kubeconfig-pregenerated': { type: 'boolean' },
+  'state-dir': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  master: { type: 'string' },
+  address: { type: 'string' },
+  hostname: { type: 'string' },
+  'backend-mode': { type: 'string', multiple: true },
+  port: { type: 'string' },
+  'ec2-describeInstances-qps': { type: 'string' },
+  'ec2-describeInstances-burst': { type: 'string' },
+  // ours
+  'client-ca': { type: 'string' },
+  'identity-cache-ttl': { type: 'string' },
+  'identity-cache-max-entries': { type: 'string' },
+  'sts-endpoint-override': { type: 'string' },
+  'sts-ca': { type: 'string' },
+  'sts-max-concurrency': { type: 'string' },
+  'sts-timeout-ms': { type: 'string' },
+  region: { type: 'string', multiple: true },
+  'ec2-region': { type: 'string' },
+  'health-port': { type: 'string' },
+  'health-address': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;

@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@iam-authenticator/core';
+import type { Authenticator } from './authenticate.js';
+import type { ServerMetrics } from './metrics.js';
+import { parseTokenReview } from './token-review.js';
+
+export interface AuthenticateHandlerOptions {
+  readonly authenticate: Authenticator;
+  readonly metrics: ServerMetrics;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined || header === '') return true; // the reference ignores Content-Type
+  const type = (header.split(';')[0] ?? '').trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra?: Record<string, string>,
+): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+/**
+ * POST /authenticate on plain node:http objects: the hot path of the webhook, kept off the express router
+ * (measured in test/bench/webhook). Every other route is served by the express app.
+ */
+export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
+  const { metrics, logger, maxBodyBytes } = options;
+  const malformed = (
+    res: ServerResponse,
+    status: number,
+    text: string,
+    extra?: Record<string, string>,
+  ): void => {
+    metrics.authenticateLatency.observe({ result: 'malformed_request' }, 0);
+    send(res, status, TEXT, `${text}\n`, extra);
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'POST') {
+      req.resume();
+      malformed(res, 405, 'expected POST', { allow: 'POST' });
+      return;
+    }
+    if (!isJsonContentType(req.headers['content-type'])) {
+      req.resume();
+      malformed(res, 415, 'expected Content-Type application/json');
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? '0');
+    const tooLarge = (): void => {
+      malformed(res, 413, `expected a request body of at most ${maxBodyBytes} bytes`, {
+        connection: 'close',
+      });
+      req.destroy();
+    };
+    if (declared > maxBodyBytes) {
+      tooLarge();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on('data', (chunk: Buffer) => {
+      if (aborted) return;
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        aborted = true;
+        tooLarge();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => {
+      aborted = true;
+    });
+    req.on('end', () => {
+      if (aborted) return;
+      const text =
+        chunks.length === 1
+          ? (chunks[0] ?? Buffer.alloc(0)).toString('utf8')
+          : Buffer.concat(chunks).toString('utf8');
+      const parsed = parseTokenReview(text);
+      if (!parsed.ok) {
+        logger.warn(
+          { reason: 'request_malformed', detail: parsed.message, client: req.socket.remoteAddress },
+          'malformed request',
+        );
+        malformed(res, 400, parsed.message);
+        return;
+      }
+      void options
+        .authenticate(parsed.review.token, parsed.review.apiVersion, { client: req.socket.remoteAddress })
+        .then((answer) => {
+          send(res, answer.status, JSON_TYPE, answer.body);
+        });
+    });
+  };
+}

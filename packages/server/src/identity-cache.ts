@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+
+export interface IdentityCacheOptions {
+  /** Longest time an entry is kept, ms (DESIGN: default 60 s). 0 disables caching (single-flight stays). */
+  readonly ttlMs: number;
+  /** Entry bound; the least recently used entry is evicted first. */
+  readonly maxEntries: number;
+  readonly now: () => Date;
+}
+
+export interface CacheLookup<T> {
+  readonly value: T;
+  /** 'hit' from the cache, 'shared' joined an in-flight lookup, 'miss' ran the loader. */
+  readonly source: 'hit' | 'shared' | 'miss';
+}
+
+/** What a loader returns: the value and when it stops being valid (the token's own expiry). */
+export interface Expiring<T> {
+  readonly value: T;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Verified identities keyed by sha256(token) (the token itself is never kept), with a TTL of
+ * min(ttlMs, the token's remaining life), a size bound, and single-flight so concurrent reviews of one
+ * token make one STS call. Failures are never cached.
+ */
+export class IdentityCache<T> {
+  private readonly entries = new Map<string, { value: T; expiresAtMs: number }>();
+  private readonly inFlight = new Map<string, Promise<Expiring<T>>>();
+
+  constructor(private readonly options: IdentityCacheOptions) {}
+
+  static key(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  lookup(token: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
+    return this.lookupKey(IdentityCache.key(token), load);
+  }
+
+  /** As `lookup`, with the key (sha256 hex of the token) computed by the caller. */
+  async lookupKey(key: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
+    const nowMs = this.options.now().getTime();
+    const cached = this.entries.get(key);
+    if (cached !== undefined) {
+      if (cached.expiresAtMs > nowMs) {
+        // Re-insert to keep Map order = recency order (LRU).
+        this.entries.delete(key);
+        this.entries.set(key, cached);
+        return { value: cached.value, source: 'hit' };
+      }
+      this.entries.delete(key);
+    }
+    const pending = this.inFlight.get(key);
+    if (pending !== undefined) return { value: (await pending).value, source: 'shared' };
+    const promise = load();
+    this.inFlight.set(key, promise);
+    try {
+      const loaded = await promise;
+      this.store(key, loaded);
+      return { value: loaded.value, source: 'miss' };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private store(key: string, loaded: Expiring<T>): void {
+    if (this.options.ttlMs <= 0) return;
+    const nowMs = this.options.now().getTime();
+    const expiresAtMs = Math.min(nowMs + this.options.ttlMs, loaded.expiresAt.getTime());
+    if (expiresAtMs <= nowMs) return;
+    this.entries.set(key, { value: loaded.value, expiresAtMs });
+    while (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,260 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@iam-authenticator/core';
+import type { MappingBackend } from '@iam-authenticator/mapping';
+import { Registry } from 'prom-client';
+import { createRequestListener } from './app.js';
+import type { HealthReport } from './app.js';
+import { createAuthenticator } from './authenticate.js';
+import type { ServerConfig } from './config.js';
+import { IdentityCache } from './identity-cache.js';
+import type { Identity } from '@iam-authenticator/token';
+import { createServerMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
+import { buildPipeline } from './pipeline.js';
+import type { PipelineDeps, StsClientLike } from './pipeline.js';
+import { loadOrCreateServingCert, writeWebhookKubeconfig } from './serving-cert.js';
+import { watchFiles } from './tls-watch.js';
+
+export interface ServerDeps {
+  readonly logger: Logger;
+  /** Clock for token freshness and the identity cache. Default: the system clock. */
+  readonly now?: () => Date;
+  /** STS client (default: createStsClient from the config). Closed by stop() only if the server built it. */
+  readonly sts?: StsClientLike;
+  /** Mapping backends (default: built from config.backendMode). Started and stopped by the server. */
+  readonly backends?: readonly MappingBackend[];
+  /** Metrics registry (default: a fresh one). */
+  readonly registry?: Registry;
+  /** Extra pipeline knobs for tests (EC2 resolver). */
+  readonly pipeline?: Partial<PipelineDeps>;
+}
+
+export interface StartedServer {
+  /** `https://HOST:PORT` of the TLS listener (append /authenticate). */
+  readonly url: string;
+  /** `http://HOST:PORT` of the plain health listener. */
+  readonly healthUrl: string;
+  readonly port: number;
+  readonly healthPort: number;
+}
+
+export interface WebhookServer {
+  start(): Promise<StartedServer>;
+  /** Stops accepting, lets in-flight reviews finish (up to `drainMs`, default 10 s), then closes everything. */
+  stop(options?: { drainMs?: number }): Promise<void>;
+  /** Re-reads the serving cert/key (and client CA); keeps the old context when the new files are bad. */
+  reloadTls(): Promise<boolean>;
+  readonly registry: Registry;
+  readonly metrics: ServerMetrics;
+}
+
+const listen = (server: HttpServer | HttpsServer, port: number, host: string): Promise<AddressInfo> =>
+  new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePromise(server.address() as AddressInfo);
+    });
+  });
+
+const closeServer = (server: HttpServer | HttpsServer, drainMs: number): Promise<void> =>
+  new Promise((resolvePromise) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+    }, drainMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolvePromise();
+    });
+    server.closeIdleConnections();
+  });
+
+const hostForUrl = (address: string): string =>
+  address === '0.0.0.0'
+    ? '127.0.0.1'
+    : address === '::'
+      ? '[::1]'
+      : address.includes(':')
+        ? `[${address}]`
+        : address;
+
+/** The TokenReview webhook: an HTTPS (optionally mTLS) listener plus a plain-HTTP health listener. */
+export function createServer(config: ServerConfig, deps: ServerDeps): WebhookServer {
+  const logger = deps.logger;
+  const now = deps.now ?? (() => new Date());
+  const registry = deps.registry ?? new Registry();
+  const metrics = createServerMetrics(registry);
+  let https: HttpsServer | undefined;
+  let health: HttpServer | undefined;
+  let stopWatch: (() => void) | undefined;
+  let pipeline: Awaited<ReturnType<typeof buildPipeline>> | undefined;
+  let certPath = '';
+  let keyPath = '';
+
+  const readTls = async (): Promise<{ cert: string; key: string; ca?: string }> => {
+    const [cert, key, ca] = await Promise.all([
+      readFile(certPath, 'utf8'),
+      readFile(keyPath, 'utf8'),
+      config.clientCaFile === '' ? Promise.resolve(undefined) : readFile(config.clientCaFile, 'utf8'),
+    ]);
+    return ca === undefined ? { cert, key } : { cert, key, ca };
+  };
+
+  const reloadTls = async (): Promise<boolean> => {
+    if (https === undefined) return false;
+    try {
+      const material = await readTls();
+      createSecureContext({ ...material, minVersion: 'TLSv1.2' }); // throws on a bad or mismatched pair
+      https.setSecureContext({ ...material, minVersion: 'TLSv1.2' });
+      logger.info({ certPath, keyPath, clientCa: config.clientCaFile }, 'reloaded TLS certificate');
+      return true;
+    } catch (error) {
+      logger.error(
+        { certPath, keyPath, err: error instanceof Error ? error.message : 'non-error' },
+        'TLS reload failed, keeping the previous certificate',
+      );
+      return false;
+    }
+  };
+
+  const healthReport = (): HealthReport => {
+    const backends = pipeline?.backends ?? [];
+    const lines = backends.map((backend) => {
+      const status = backend.status();
+      return status.synced
+        ? `${status.name}: synced`
+        : `${status.name}: not synced${status.lastError === undefined ? '' : ` (${status.lastError})`}`;
+    });
+    return { ok: pipeline !== undefined && backends.every((b) => b.status().synced), lines };
+  };
+
+  return {
+    registry,
+    metrics,
+    reloadTls,
+    async start() {
+      if (config.stsEndpointOverride !== '') {
+        logger.warn(
+          { stsEndpointOverride: config.stsEndpointOverride },
+          'STS ENDPOINT OVERRIDE IN USE: tokens are verified against this endpoint, not AWS STS; never use in production',
+        );
+      }
+      const serving = await loadOrCreateServingCert(
+        { stateDir: config.stateDir, address: config.address, hostname: config.hostname, now },
+        logger,
+      );
+      certPath = serving.certPath;
+      keyPath = serving.keyPath;
+      const clientCa = config.clientCaFile === '' ? undefined : await readFile(config.clientCaFile, 'utf8');
+
+      pipeline = await buildPipeline(config, {
+        logger,
+        now,
+        metrics,
+        registry,
+        ...(deps.sts === undefined ? {} : { sts: deps.sts }),
+        ...(deps.backends === undefined ? {} : { backends: deps.backends }),
+        ...deps.pipeline,
+      });
+      const cache = new IdentityCache<Identity>({
+        ttlMs: config.identityCacheTtlSeconds * 1000,
+        maxEntries: config.identityCacheMaxEntries,
+        now,
+      });
+      const authenticate = createAuthenticator({
+        verify: pipeline.verify,
+        map: pipeline.map,
+        cache,
+        metrics,
+        logger,
+        scrubbedAccounts: new Set(config.scrubbedAccounts),
+        now,
+      });
+      const listener = createRequestListener({
+        authenticate,
+        metrics,
+        registry,
+        health: healthReport,
+        maxBodyBytes: config.maxBodyBytes,
+        logger,
+      });
+      https = createHttpsServer(
+        {
+          cert: serving.certPem,
+          key: serving.keyPem,
+          minVersion: 'TLSv1.2',
+          ...(clientCa === undefined ? {} : { ca: clientCa, requestCert: true, rejectUnauthorized: true }),
+        },
+        listener,
+      );
+      https.headersTimeout = 10_000;
+      https.requestTimeout = 30_000;
+      https.keepAliveTimeout = 90_000;
+      https.timeout = 120_000;
+      https.maxHeadersCount = 100;
+      https.on('tlsClientError', (error) => {
+        logger.debug({ err: error.message }, 'TLS handshake refused');
+      });
+      const main = await listen(https, config.port, config.address);
+
+      health = createHttpServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('ok');
+      });
+      health.headersTimeout = 10_000;
+      health.requestTimeout = 10_000;
+      const healthAddr = await listen(health, config.healthPort, config.healthAddress);
+
+      if (!config.kubeconfigPregenerated) {
+        await writeWebhookKubeconfig({
+          path: config.generateKubeconfig,
+          caCertPem: serving.certPem,
+          hostname: config.hostname,
+          port: main.port,
+        });
+        logger.info(
+          { path: config.generateKubeconfig },
+          'reconfigure your apiserver with --authentication-token-webhook-config-file to enable (assuming default hostPath mounts)',
+        );
+      }
+      stopWatch = watchFiles(
+        [certPath, keyPath, ...(config.clientCaFile === '' ? [] : [config.clientCaFile])],
+        () => {
+          void reloadTls();
+        },
+      );
+      const url = `https://${hostForUrl(config.address)}:${main.port}`;
+      const healthUrl = `http://${hostForUrl(config.healthAddress)}:${healthAddr.port}`;
+      logger.info(
+        {
+          url,
+          healthUrl,
+          mtls: clientCa !== undefined,
+          clusterId: config.clusterId,
+          partition: config.partition,
+        },
+        'listening',
+      );
+      return { url, healthUrl, port: main.port, healthPort: healthAddr.port };
+    },
+    async stop(options = {}) {
+      const drainMs = options.drainMs ?? 10_000;
+      stopWatch?.();
+      await Promise.all([
+        https === undefined ? undefined : closeServer(https, drainMs),
+        health === undefined ? undefined : closeServer(health, drainMs),
+      ]);
+      await pipeline?.close();
+      https = undefined;
+      health = undefined;
+      pipeline = undefined;
+    },
+  };
+}

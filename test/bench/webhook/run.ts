@@ -1,0 +1,340 @@
+/**
+ * Webhook benchmark (DESIGN.md: ratios against floors measured in the same run, never timed tests).
+ * Floors: a bare Node HTTPS server answering fixed JSON, and a bare HTTPS pass-through that makes one
+ * GetCallerIdentity call to the STS emulator per request. Load comes from a child process (autocannon).
+ *   node test/dist/bench/webhook/run.js [--duration SECONDS] [--rounds N]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, createServer as createHttpsServer, request } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import type { Logger } from '@iam-authenticator/core';
+import {
+  createSelfSignedCa,
+  createServer,
+  issueCertificate,
+  resolveServerConfig,
+} from '@iam-authenticator/server';
+import type { WebhookServer } from '@iam-authenticator/server';
+import { startStsEmulator } from '@iam-authenticator/sts-emulator';
+import { presignCallerIdentity } from '@iam-authenticator/token';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const durationArg = process.argv.indexOf('--duration');
+const DURATION = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 3;
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
+const CONNECTIONS = 10;
+const CLUSTER = 'bench-cluster';
+const HOST = 'sts.us-east-1.amazonaws.com';
+const ACCOUNT = '111122223333';
+const users = Array.from({ length: 4 }, (_, i) => ({
+  accessKeyId: `AKIABENCHUSER0000${i}`,
+  secretAccessKey: `bench-secret-${i}-00000000000000000000000000`,
+  arn: `arn:aws:iam::${ACCOUNT}:user/bench${i}`,
+  userId: `AIDABENCHUSER00000${i}`,
+}));
+
+interface Summary {
+  rps: number;
+  total: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+async function load(
+  dir: string,
+  url: string,
+  ca: string,
+  bodies: string[],
+  overallRate?: number,
+): Promise<Summary> {
+  const file = join(dir, `load-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(
+    file,
+    JSON.stringify({
+      url,
+      ca,
+      bodies,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      ...(overallRate === undefined ? {} : { overallRate }),
+    }),
+  );
+  return new Promise((resolvePromise, reject) => {
+    execFile(process.execPath, [join(here, 'load.js'), file], { maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error !== null) reject(new Error(`load generator failed: ${error.message}`));
+      else resolvePromise(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Summary);
+    });
+  });
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((r) => {
+    server.listen(0, '127.0.0.1', () => {
+      r(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    });
+  });
+}
+
+const review = (token: string): string =>
+  JSON.stringify({
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenReview',
+    metadata: {},
+    spec: { token, audiences: ['x'] },
+    status: { user: {} },
+  });
+
+async function main(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'iam-bench-'));
+  const stsCa = await createSelfSignedCa({ commonName: 'bench sts ca', keyType: 'ecdsa', validityDays: 1 });
+  const stsCert = await issueCertificate(stsCa, {
+    commonName: HOST,
+    dnsNames: [HOST, 'localhost'],
+    ipAddresses: ['127.0.0.1'],
+    keyType: 'ecdsa',
+    validityDays: 1,
+  });
+  await writeFile(join(dir, 'sts-ca.pem'), stsCa.certPem);
+  const sts = await startStsEmulator({
+    identities: { users, roles: [], instances: [] },
+    tls: { cert: stsCert.certPem, key: stsCert.keyPem },
+  });
+  // As the CLI's server logger: one JSON line per review, written in 4 KiB batches.
+  const logger = pino(
+    { level: 'info' },
+    pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }),
+  ) as unknown as Logger;
+
+  const startOurs = async (
+    name: string,
+    ttl: string,
+  ): Promise<{ server: WebhookServer; url: string; ca: string }> => {
+    const resolved = resolveServerConfig(
+      {
+        clusterID: CLUSTER,
+        server: {
+          port: 0,
+          healthPort: 0,
+          healthAddress: '127.0.0.1',
+          stateDir: join(dir, name),
+          generateKubeconfig: join(dir, name, 'kubeconfig.yaml'),
+          mapUsers: users.map((u, i) => ({
+            userarn: u.arn,
+            username: `bench${i}`,
+            groups: ['system:masters'],
+          })),
+        },
+      },
+      {
+        'sts-endpoint-override': sts.url,
+        'sts-ca': join(dir, 'sts-ca.pem'),
+        'identity-cache-ttl': ttl,
+        'sts-max-concurrency': '200',
+      },
+      {},
+    );
+    if (resolved.config === undefined) throw new Error(resolved.problems.join('; '));
+    const server = createServer(resolved.config, { logger });
+    const started = await server.start();
+    const { readFile } = await import('node:fs/promises');
+    return {
+      server,
+      url: `${started.url}/authenticate`,
+      ca: await readFile(join(dir, name, 'cert.pem'), 'utf8'),
+    };
+  };
+  const cached = await startOurs('cached', '60s');
+  const uncached = await startOurs('uncached', '0s');
+
+  // Floors share the webhook's certificate, so TLS costs are the same.
+  let fixed = '';
+  const { readFile } = await import('node:fs/promises');
+  const tls = { cert: cached.ca, key: await readFile(join(dir, 'cached', 'key.pem'), 'utf8') };
+  const bare = createHttpsServer(tls, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(fixed);
+    });
+  });
+  const bareUrl = `${await listen(bare)}/authenticate`;
+
+  // Tokens: distinct ones for the miss runs (4 users × 400 signing seconds, all inside the 15-minute window).
+  const now = Date.now();
+  const tokens: string[] = [];
+  for (let s = 0; s < 400; s++) {
+    for (const u of users) {
+      const { token } = await presignCallerIdentity({
+        credentials: { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey },
+        clusterId: CLUSTER,
+        region: 'us-east-1',
+        now: () => new Date(now - 60_000 - s * 1000),
+      });
+      tokens.push(token);
+    }
+  }
+  const urls = tokens.map((t) => Buffer.from(t.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
+  const stsAgent = new Agent({ keepAlive: true, ca: stsCa.certPem, maxSockets: 200 });
+  const stsTarget = new URL(sts.url);
+  let nextUrl = 0;
+  const passThrough = createHttpsServer(tls, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const presigned = new URL(urls[nextUrl++ % urls.length] ?? '');
+      const out = request(
+        {
+          host: stsTarget.hostname,
+          port: stsTarget.port,
+          path: `${presigned.pathname}${presigned.search}`,
+          method: 'GET',
+          agent: stsAgent,
+          servername: HOST,
+          headers: { host: HOST, 'x-k8s-aws-id': CLUSTER, accept: 'application/json' },
+        },
+        (stsRes) => {
+          stsRes.resume();
+          stsRes.on('end', () => {
+            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+            res.end(fixed);
+          });
+        },
+      );
+      out.on('error', () => {
+        res.writeHead(500);
+        res.end();
+      });
+      out.end();
+    });
+  });
+  const passUrl = `${await listen(passThrough)}/authenticate`;
+
+  const hitBody = [review(tokens[0] ?? '')];
+  // The floors answer the very bytes the webhook answers for that token, so only processing differs.
+  fixed = await new Promise<string>((resolvePromise, reject) => {
+    const req = request(
+      cached.url,
+      {
+        method: 'POST',
+        ca: cached.ca,
+        servername: 'localhost',
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          resolvePromise(text);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(hitBody[0]);
+  });
+  if (!fixed.includes('"authenticated":true'))
+    throw new Error('the webhook did not accept the benchmark token');
+  const deniedBody = [
+    review(
+      `k8s-aws-v1.${Buffer.from((urls[0] ?? '').replace(HOST, 'sts.example.com')).toString('base64url')}`,
+    ),
+  ];
+  const missBodies = tokens.map(review);
+  const ca = cached.ca;
+
+  // Warm-up (JIT, TLS session caches, keep-alive pools).
+  for (const u of [bareUrl, cached.url, uncached.url])
+    await load(dir, u, ca, u === uncached.url ? missBodies : hitBody, 200);
+  // Scenarios are interleaved over several rounds and medians reported: this machine is shared, so a
+  // ratio taken from back-to-back runs of one round is far steadier than one long run of each.
+  const scenarios: [string, string, string[], number | undefined][] = [
+    ['bare HTTPS (fixed JSON)', bareUrl, hitBody, undefined],
+    ['webhook, identity-cache hit', cached.url, hitBody, undefined],
+    ['webhook, denied locally', cached.url, deniedBody, undefined],
+    ['bare pass-through to STS emulator', passUrl, missBodies, undefined],
+    ['webhook, cache miss (STS call)', uncached.url, missBodies, undefined],
+    ['bare HTTPS @500 req/s', bareUrl, hitBody, 500],
+    ['webhook cache hit @500 req/s', cached.url, hitBody, 500],
+  ];
+  const runs: Record<string, Summary[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url, bodies, rate] of scenarios) {
+      (runs[name] ??= []).push(await load(dir, url, ca, bodies, rate));
+    }
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  };
+  const results: Record<string, Summary> = {};
+  for (const [name, list] of Object.entries(runs)) {
+    results[name] = {
+      rps: median(list.map((r) => r.rps)),
+      total: list.reduce((n, r) => n + r.total, 0),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      errors: list.reduce((n, r) => n + r.errors, 0),
+      timeouts: list.reduce((n, r) => n + r.timeouts, 0),
+      non2xx: list.reduce((n, r) => n + r.non2xx, 0),
+    };
+  }
+  const perRound = (a: string, b: string, f: (x: Summary, y: Summary) => number): number =>
+    median((runs[a] ?? []).map((x, i) => f(x, (runs[b] ?? [])[i] ?? x)));
+
+  const rows = Object.entries(results).map(([name, r]) => [
+    name,
+    r.rps.toFixed(0),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    String(r.errors + r.timeouts),
+    String(r.non2xx),
+  ]);
+  const header = ['scenario (median of rounds)', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  process.stdout.write(
+    `${ROUNDS} rounds × ${DURATION} s per scenario, ${CONNECTIONS} connections\n${line(header)}\n${rows.map(line).join('\n')}\n\n`,
+  );
+
+  const hitRatio = perRound(
+    'webhook, identity-cache hit',
+    'bare HTTPS (fixed JSON)',
+    (x, y) => x.rps / y.rps,
+  );
+  const missRatio = perRound(
+    'webhook, cache miss (STS call)',
+    'bare pass-through to STS emulator',
+    (x, y) => x.rps / y.rps,
+  );
+  const addedP99 = perRound('webhook cache hit @500 req/s', 'bare HTTPS @500 req/s', (x, y) => x.p99 - y.p99);
+  const checks = [
+    [`cache hit throughput ${hitRatio.toFixed(2)}× bare (target ≥ 0.60×)`, hitRatio >= 0.6],
+    [`added p99 at 500 req/s ${addedP99.toFixed(2)} ms (target < 2 ms)`, addedP99 < 2],
+    [`cache miss throughput ${missRatio.toFixed(2)}× bare pass-through (target ≥ 0.80×)`, missRatio >= 0.8],
+  ] as const;
+  for (const [text, ok] of checks) process.stdout.write(`${ok ? 'PASS' : 'FAIL'}  ${text}\n`);
+  const failures = Object.values(results).reduce((n, r) => n + r.errors + r.timeouts, 0);
+  if (failures > 0) process.stdout.write(`note: ${failures} transport errors/timeouts during the runs\n`);
+
+  await cached.server.stop({ drainMs: 100 });
+  await uncached.server.stop({ drainMs: 100 });
+  bare.closeAllConnections();
+  passThrough.closeAllConnections();
+  bare.close();
+  passThrough.close();
+  stsAgent.destroy();
+  await sts.close();
+  await rm(dir, { recursive: true, force: true });
+  return checks.every(([, ok]) => ok) ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,189 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { CLUSTER, MAPPINGS, USERS, startHarness } from './server-harness.js';
+import type { Harness } from './server-harness.js';
+
+const BIN = '/work/main/packages/cli/bin/iam-authenticator.js';
+const ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [BIN, ...args], { env: ENV, timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('iam-authenticator server / verify / demo (built CLI as a child process)', () => {
+  let h: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    dir = await mkdtemp(join(tmpdir(), 'server-cli-'));
+  });
+  afterAll(async () => {
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a bad config listing every problem with its dotted path', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(
+      file,
+      stringify({ server: { port: 'x', backendMode: ['Nope'], mapRoles: [{ username: 'no-arn' }] } }),
+    );
+    const res = await runCli(['server', '--config', file, '--partition', 'aws-nk']);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain('clusterID: cluster ID cannot be empty');
+    expect(res.stderr).toContain('server.port: expected an integer');
+    expect(res.stderr).toContain('backend-mode "Nope" is not a valid mode');
+    expect(res.stderr).toContain('--partition: expected one of');
+  });
+
+  it('refuses invalid mapping entries of a config that is otherwise fine', async () => {
+    const file = join(dir, 'bad-mapping.yaml');
+    await writeFile(file, stringify({ clusterID: 'c', server: { mapRoles: [{ username: 'no-arn' }] } }));
+    const res = await runCli(['server', '-c', file]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('server.mapRoles[0]');
+  });
+
+  it('serves from a reference config file, then drains and exits 0 on SIGTERM', async () => {
+    const file = join(dir, 'server.yaml');
+    await writeFile(
+      file,
+      stringify({
+        clusterID: CLUSTER,
+        server: {
+          port: 0,
+          healthPort: 0,
+          healthAddress: '127.0.0.1',
+          stateDir: join(dir, 'state'),
+          generateKubeconfig: join(dir, 'kubeconfig.yaml'),
+          ...MAPPINGS,
+        },
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'server',
+        '--config',
+        file,
+        '--sts-endpoint-override',
+        h.sts.url,
+        '--sts-ca',
+        join(h.dir, 'sts-ca.pem'),
+      ],
+      { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const url = await new Promise<string>((resolvePromise, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const match = /serving (https:\/\/\S+)/.exec(stderr);
+        if (match?.[1] !== undefined) resolvePromise(match[1]);
+      });
+      child.once('exit', () => {
+        reject(new Error(`server exited early: ${stderr}`));
+      });
+    });
+    const ca = await readFile(join(dir, 'state', 'cert.pem'), 'utf8');
+    const token = await h.token('admin', { now: new Date(Date.now() - 17_000) });
+    const body = await new Promise<string>((resolvePromise, reject) => {
+      const req = request(
+        url,
+        { method: 'POST', ca, servername: 'localhost', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => {
+            resolvePromise(text);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(
+        JSON.stringify({ apiVersion: 'authentication.k8s.io/v1beta1', kind: 'TokenReview', spec: { token } }),
+      );
+    });
+    expect(JSON.parse(body)).toMatchObject({ status: { authenticated: true, user: { username: 'admin' } } });
+    const code = await new Promise<number | null>((resolvePromise) => {
+      child.once('exit', (c) => {
+        resolvePromise(c);
+      });
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    expect(stderr).toContain('"msg":"access granted"');
+    expect(stderr).toContain('STS ENDPOINT OVERRIDE');
+    expect(stderr).not.toContain(token.slice(11, 60));
+  });
+
+  it('verify prints the identity as the reference JSON and never echoes the token', async () => {
+    const token = await h.token('admin', { now: new Date(Date.now() - 19_000) });
+    const res = await runCli([
+      'verify',
+      '-t',
+      token,
+      '-i',
+      CLUSTER,
+      '-o',
+      'json',
+      '--sts-endpoint-override',
+      h.sts.url,
+      '--sts-ca',
+      join(h.dir, 'sts-ca.pem'),
+    ]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({
+      ARN: USERS.admin.arn,
+      CanonicalARN: USERS.admin.arn,
+      AccountID: '111122223333',
+      UserID: USERS.admin.userId,
+      SessionName: '',
+      AccessKeyID: USERS.admin.accessKeyId,
+      STSEndpoint: 'sts.us-east-1.amazonaws.com',
+    });
+    expect(res.stdout + res.stderr).not.toContain(token.slice(11, 60));
+  });
+
+  it('verify prints the refusal reason and exits with its code', async () => {
+    const token = await h.token('admin', { clusterId: 'other' });
+    const refused = await runCli([
+      'verify',
+      '-t',
+      token,
+      '-i',
+      CLUSTER,
+      '--sts-endpoint-override',
+      h.sts.url,
+      '--sts-ca',
+      join(h.dir, 'sts-ca.pem'),
+    ]);
+    expect(refused.code).toBe(4);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('token refused (sts_rejected)');
+    const local = await runCli(['verify', '-t', 'k8s-aws-v1.bm90IGEgdXJs', '-i', CLUSTER]);
+    expect(local.code).toBe(3);
+    expect(local.stderr).toContain('token refused (url_invalid)');
+    const usage = await runCli(['verify', '-i', CLUSTER]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('-t/--token');
+  });
+
+  it('demo shows every expected outcome and exits 0', async () => {
+    const res = await runCli(['demo']);
+    expect(res.stderr).toContain('every outcome is as expected');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('system:node:ip-10-0-1-23.ec2.internal');
+    expect(res.stdout).not.toContain('NO');
+  });
+});
