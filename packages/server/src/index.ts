@@ -16,7 +16,11 @@ export { renderWebhookKubeconfig, webhookServerUrl } from './kubeconfig.js';
 export type { WebhookKubeconfigOptions } from './kubeconfig.js';
 export {
   CERT_FILE,
+  CLIENT_CA_FILE,
+  CLIENT_CERT_FILE,
+  CLIENT_KEY_FILE,
   KEY_FILE,
+  readClientCertPair,
   generateServingCert,
   loadOrCreateServingCert,
   servingSans,

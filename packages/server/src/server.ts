@@ -18,7 +18,7 @@ import { createServerMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import { buildPipeline } from './pipeline.js';
 import type { PipelineDeps, StsClientLike } from './pipeline.js';
-import { loadOrCreateServingCert, writeWebhookKubeconfig } from './serving-cert.js';
+import { loadOrCreateServingCert, readClientCertPair, writeWebhookKubeconfig } from './serving-cert.js';
 import { watchFiles } from './tls-watch.js';
 
 export interface ServerDeps {
@@ -213,11 +213,19 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
       const healthAddr = await listen(health, config.healthPort, config.healthAddress);
 
       if (!config.kubeconfigPregenerated) {
+        const client = await readClientCertPair(config.stateDir);
+        if (client === undefined && clientCa !== undefined) {
+          logger.warn(
+            { stateDir: config.stateDir },
+            'client certificates are required but the state dir holds no client.pem/client-key.pem from init --client-cert: the webhook kubeconfig has no client certificate',
+          );
+        }
         await writeWebhookKubeconfig({
           path: config.generateKubeconfig,
           caCertPem: serving.certPem,
           hostname: config.hostname,
           port: main.port,
+          ...(client === undefined ? {} : { clientCertPem: client.certPem, clientKeyPem: client.keyPem }),
         });
         logger.info(
           { path: config.generateKubeconfig },

@@ -101,3 +101,27 @@ export async function writeWebhookKubeconfig(options: KubeconfigWriteOptions): P
   await writeFile(options.path, text, { mode: options.clientKeyPem === undefined ? 0o644 : 0o600 });
   return text;
 }
+
+/** Files `init --client-cert` writes into the state dir (kube-apiserver's mTLS identity and its CA). */
+export const CLIENT_CA_FILE = 'client-ca.pem';
+export const CLIENT_CERT_FILE = 'client.pem';
+export const CLIENT_KEY_FILE = 'client-key.pem';
+
+/**
+ * The client certificate `init --client-cert` left in the state dir, if any. The server puts it back
+ * into the webhook kubeconfig it (re)writes, so kube-apiserver keeps its mTLS identity.
+ */
+export async function readClientCertPair(
+  stateDir: string,
+): Promise<{ certPem: string; keyPem: string } | undefined> {
+  try {
+    const [certPem, keyPem] = await Promise.all([
+      readFile(join(stateDir, CLIENT_CERT_FILE), 'utf8'),
+      readFile(join(stateDir, CLIENT_KEY_FILE), 'utf8'),
+    ]);
+    return { certPem, keyPem };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

@@ -1,6 +1,9 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  CLIENT_CA_FILE,
+  CLIENT_CERT_FILE,
+  CLIENT_KEY_FILE,
   createSelfSignedCa,
   issueCertificate,
   loadOrCreateServingCert,
@@ -10,9 +13,6 @@ import type { CliIo } from '../io.js';
 import { createCliLogger } from '../server-cli/logger.js';
 import { loadServerConfig, reportProblems } from './server.js';
 
-export const CLIENT_CA_FILE = 'client-ca.pem';
-export const CLIENT_CERT_FILE = 'client.pem';
-export const CLIENT_KEY_FILE = 'client-key.pem';
 export const INIT_KUBECONFIG_FILE = 'aws-iam-authenticator.kubeconfig';
 
 const USAGE = `usage: iam-authenticator init -i CLUSTER [--state-dir D] [--client-cert] [--hostname H] [--address A] [--port P]
