@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { VERSION } from '@iam-authenticator/core';
+import { CLIENT_CA_FILE, resolveServerConfig } from '@iam-authenticator/server';
 
 // deploy/ cannot rot: every manifest is parsed here and checked against the code's defaults.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -111,6 +112,13 @@ describe('deploy/ manifests', () => {
     const mountPaths = pod.containers[0].volumeMounts.map((m: Doc) => m.mountPath);
     expect(mountPaths).toContain(config.server.stateDir);
     expect(mountPaths).toContain(config.server.generateKubeconfig.replace(/\/[^/]+$/, ''));
+    // The server's own config resolver accepts the file as shipped.
+    const resolved = resolveServerConfig(config, {}, {});
+    expect(resolved.problems).toEqual([]);
+    expect(resolved.config?.port).toBe(21362);
+    expect(resolved.config?.healthPort).toBe(21363);
+    // mTLS is on, with the CA file `init --client-cert` writes into the state dir.
+    expect(config.server.clientCA).toBe(`${config.server.stateDir}/${CLIENT_CA_FILE}`);
     for (const role of config.server.mapRoles) expect(role.rolearn ?? role.sso).toBeDefined();
     // Account IDs are quoted so YAML keeps them as text (leading zeros).
     for (const account of config.server.mapAccounts) expect(typeof account).toBe('string');
@@ -185,11 +193,7 @@ describe('deploy/ manifests', () => {
     expect(command).toContain(
       '--authentication-token-webhook-config-file=/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml',
     );
-    expect(pod.spec.volumes.map((v: Doc) => v.name)).toEqual([
-      'certs',
-      'iam-authenticator-kubeconfig',
-      'iam-authenticator-state',
-    ]);
+    expect(pod.spec.volumes.map((v: Doc) => v.name)).toEqual(['certs', 'iam-authenticator-kubeconfig']);
   });
 });
 

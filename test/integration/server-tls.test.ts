@@ -147,6 +147,11 @@ describe('/healthz follows backend sync', () => {
       const before = await h.post('/healthz', '', { method: 'GET' });
       expect(before.status).toBe(503);
       expect(before.body).toContain('DynamicFile: not synced');
+      // The plain health port: /healthz is readiness (same answer), any other path is liveness.
+      const plainBefore = await fetch(`${h.started.healthUrl}/healthz`);
+      expect(plainBefore.status).toBe(503);
+      expect(await plainBefore.text()).toContain('DynamicFile: not synced');
+      expect((await fetch(`${h.started.healthUrl}/`)).status).toBe(200);
       await writeFile(
         path,
         JSON.stringify({
@@ -158,6 +163,7 @@ describe('/healthz follows backend sync', () => {
       await dynamic.reload();
       const after = await h.post('/healthz', '', { method: 'GET' });
       expect(after.status).toBe(200);
+      expect((await fetch(`${h.started.healthUrl}/healthz`)).status).toBe(200);
       const res = await h.review(await h.token('admin'));
       expect(res.json.status.user.username).toBe('dyn-admin');
     } finally {

@@ -204,9 +204,13 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
       });
       const main = await listen(https, config.port, config.address);
 
-      health = createHttpServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('ok');
+      // As the reference, every path answers `ok` while the process lives (liveness), except
+      // /healthz, which tells whether every backend has synced (readiness: a DaemonSet whose
+      // aws-auth watch never syncs must not look ready).
+      health = createHttpServer((req, res) => {
+        const report = req.url?.split('?')[0] === '/healthz' ? healthReport() : { ok: true, lines: [] };
+        res.writeHead(report.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(report.ok ? 'ok' : `not ready\n${report.lines.join('\n')}\n`);
       });
       health.headersTimeout = 10_000;
       health.requestTimeout = 10_000;
