@@ -95,3 +95,6 @@ export type {
 } from './backends/dynamic-file.js';
 export { parseDynamicFile } from './backends/dynamic-file-format.js';
 export type { DynamicFileParse } from './backends/dynamic-file-format.js';
+export { loadKubeConfig } from './backends/kube-config.js';
+export type { KubeConfigOptions } from './backends/kube-config.js';
+export type { KubeConfig } from '@kubernetes/client-node';

@@ -8,9 +8,10 @@ import {
   createMappingMetrics,
   createMountedFileBackend,
   formatIssue,
+  loadKubeConfig,
   parseMappingsConfig,
 } from '@iam-authenticator/mapping';
-import type { MappingBackend, ParseIssue } from '@iam-authenticator/mapping';
+import type { KubeConfig, MappingBackend, ParseIssue } from '@iam-authenticator/mapping';
 import type { Registry } from 'prom-client';
 import type { ServerConfig } from './config.js';
 
@@ -35,35 +36,6 @@ export function mountedFileProblems(config: ServerConfig): string[] {
   }
 }
 
-async function loadKubeConfig(config: ServerConfig) {
-  // Loaded only for the Kubernetes backends, so a MountedFile-only server never loads client-node.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kubeConfig = new KubeConfig();
-  try {
-    if (config.kubeconfig !== '') kubeConfig.loadFromFile(config.kubeconfig);
-    else kubeConfig.loadFromDefault();
-  } catch (error) {
-    throw new AuthError(
-      'config_invalid',
-      `server.kubeconfig: cannot load ${JSON.stringify(config.kubeconfig)}: ${error instanceof Error ? error.message : 'error'}`,
-    );
-  }
-  if (config.master !== '') {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster !== null) {
-      kubeConfig.clusters = kubeConfig.clusters.map((c) =>
-        c.name === cluster.name ? { ...c, server: config.master } : c,
-      );
-    } else {
-      kubeConfig.loadFromClusterAndUser(
-        { name: 'master', server: config.master, skipTLSVerify: false },
-        { name: 'default' },
-      );
-    }
-  }
-  return kubeConfig;
-}
-
 /** The mapper chain in `backendMode` order. */
 export async function buildBackends(
   config: ServerConfig,
@@ -71,7 +43,7 @@ export async function buildBackends(
 ): Promise<MappingBackend[]> {
   const metrics = createMappingMetrics(options.registry);
   const backends: MappingBackend[] = [];
-  let kubeConfig: Awaited<ReturnType<typeof loadKubeConfig>> | undefined;
+  let kubeConfig: KubeConfig | undefined;
   for (const mode of config.backendMode) {
     switch (mode) {
       case 'MountedFile':
@@ -97,11 +69,11 @@ export async function buildBackends(
         );
         break;
       case 'EKSConfigMap':
-        kubeConfig ??= await loadKubeConfig(config);
+        kubeConfig ??= loadKubeConfig({ kubeconfigPath: config.kubeconfig, master: config.master });
         backends.push(createConfigMapBackend({ kubeConfig, logger: options.logger, metrics }));
         break;
       case 'CRD':
-        kubeConfig ??= await loadKubeConfig(config);
+        kubeConfig ??= loadKubeConfig({ kubeconfigPath: config.kubeconfig, master: config.master });
         backends.push(createCrdBackend({ kubeConfig, logger: options.logger, metrics }));
         break;
     }

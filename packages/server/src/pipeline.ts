@@ -1,5 +1,5 @@
 import type { Logger } from '@iam-authenticator/core';
-import { createEc2DnsResolver, matchIdentity } from '@iam-authenticator/mapping';
+import { createEc2DnsResolver, createMappingMetrics, matchIdentity } from '@iam-authenticator/mapping';
 import type { Ec2DnsResolver, MappingBackend } from '@iam-authenticator/mapping';
 import { buildIdentity, createStsClient, validateToken } from '@iam-authenticator/token';
 import type { Identity, StsCallEvent, StsClient } from '@iam-authenticator/token';
@@ -44,6 +44,8 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       region: config.ec2Region,
       qps: config.ec2DescribeInstancesQps,
       burst: config.ec2DescribeInstancesBurst,
+      // aws_iam_authenticator_ec2_describe_instances_calls_total
+      metrics: createMappingMetrics(deps.registry),
     });
   const { metrics } = deps;
   const onCall = (event: StsCallEvent): void => {
