@@ -1,11 +1,11 @@
 import { AuthError, isAuthError } from '@iam-authenticator/core';
-import type { Writable } from 'node:stream';
+import type { TextSink } from './io.js';
 
 /**
  * The one try/catch at the CLI edge: a failure becomes one line on stderr and the exit code from the
  * reason table. Shared by the full CLI (`main`) and the token fast entry (`token-bin`).
  */
-export async function runAtEdge(run: () => Promise<number>, stderr: Writable): Promise<number> {
+export async function runAtEdge(run: () => Promise<number>, stderr: TextSink): Promise<number> {
   try {
     return await run();
   } catch (error) {

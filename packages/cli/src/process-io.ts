@@ -1,10 +1,13 @@
-import type { CliIo } from './io.js';
+import type { CliIo, TextSink } from './io.js';
 
-/** The real process as a `CliIo`. stdin is opened only when a command reads it (it costs start-up time). */
-export function processIo(): CliIo {
+/**
+ * The real process as a `CliIo`. Node builds process.stdout/stderr/stdin on first access, which costs
+ * start-up time on every kubectl call, so each is touched only when a command really uses it.
+ */
+export function processIo(stdout: TextSink = { write: (text) => process.stdout.write(text) }): CliIo {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr: { write: (text) => process.stderr.write(text) },
     get stdin() {
       return process.stdin;
     },

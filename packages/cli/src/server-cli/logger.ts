@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { Writable } from 'node:stream';
+import type { TextSink } from '../io.js';
 import type { Logger } from '@iam-authenticator/core';
 import { AuthError } from '@iam-authenticator/core';
 
@@ -17,7 +17,7 @@ function pinoLevel(verbosity: string | undefined): string {
 }
 
 /** pino JSON lines on stderr (STYLE.md); `-v/--log-verbosity` takes the reference's logrus level names. */
-export function createCliLogger(stderr: Writable, verbosity: string | undefined): Logger {
+export function createCliLogger(stderr: TextSink, verbosity: string | undefined): Logger {
   const logger: Logger = pino(
     { level: pinoLevel(verbosity), base: { component: 'iam-authenticator' } },
     stderr,

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Writable } from 'node:stream';
+import type { TextSink } from '../io.js';
 import { AuthError, isAuthError, quote } from '@iam-authenticator/core';
 import type { AwsCredentials } from '@iam-authenticator/token';
 import { CREDENTIAL_SOURCES, classifyAwsError } from './aws-errors.js';
@@ -14,7 +14,7 @@ export interface BaseCredentialsOptions {
   /** Whether a person can answer the MFA prompt (kubectl's interactive mode, else stdin is a TTY). */
   interactive: boolean;
   stdin: NodeJS.ReadableStream;
-  stderr: Writable;
+  stderr: TextSink;
   env: Readonly<Record<string, string | undefined>>;
 }
 

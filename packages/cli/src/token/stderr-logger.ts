@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { TextSink } from '../io.js';
 import { AuthError, quote } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
 
@@ -32,7 +32,7 @@ export function parseLogLevel(value: string): LogLevel {
  * Lines go to stderr only (stdout carries the credential). Callers never pass a token in `fields`.
  */
 export function createStderrLogger(
-  stderr: Writable,
+  stderr: TextSink,
   options: { level: LogLevel; format: LogFormat; now: () => Date },
   bindings: Record<string, unknown> = {},
 ): Logger {
