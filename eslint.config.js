@@ -14,12 +14,10 @@ const layerRules = layers.map((name, index) => ({
             group: ['**/packages/*/src/**', '**/packages/*/dist/**', '@iam-authenticator/*/**'],
             message: 'no deep imports into another package',
           },
-          ...layers
-            .slice(index + 1)
-            .map((later) => ({
-              group: [`@iam-authenticator/${later}`],
-              message: `${name} may not depend on ${later}`,
-            })),
+          ...layers.slice(index + 1).map((later) => ({
+            group: [`@iam-authenticator/${later}`],
+            message: `${name} may not depend on ${later}`,
+          })),
           ...(name === 'cli'
             ? []
             : [{ group: ['@iam-authenticator/sts-emulator'], message: 'only the cli uses the emulator' }]),

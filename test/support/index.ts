@@ -1,6 +1,11 @@
 export {};
 export { readWebhookKubeconfig, startKubeApiserverStandin } from './kube-apiserver-standin.js';
-export type { KubeApiserverStandin, StandinOptions, StandinStats, WebhookUser } from './kube-apiserver-standin.js';
+export type {
+  KubeApiserverStandin,
+  StandinOptions,
+  StandinStats,
+  WebhookUser,
+} from './kube-apiserver-standin.js';
 export { startKubeApiServer } from './kube-api-server.js';
 export type {
   InjectedFailure,

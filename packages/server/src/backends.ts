@@ -1,4 +1,3 @@
-import { AuthError } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
 import {
   assertMappingsValid,
@@ -37,10 +36,10 @@ export function mountedFileProblems(config: ServerConfig): string[] {
 }
 
 /** The mapper chain in `backendMode` order. */
-export async function buildBackends(
+export function buildBackends(
   config: ServerConfig,
   options: { logger: Logger; registry: Registry; now: () => Date },
-): Promise<MappingBackend[]> {
+): MappingBackend[] {
   const metrics = createMappingMetrics(options.registry);
   const backends: MappingBackend[] = [];
   let kubeConfig: KubeConfig | undefined;

@@ -36,8 +36,7 @@ export interface Pipeline {
 export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): Promise<Pipeline> {
   const ownBackends = deps.backends === undefined;
   const backends =
-    deps.backends ??
-    (await buildBackends(config, { logger: deps.logger, registry: deps.registry, now: deps.now }));
+    deps.backends ?? buildBackends(config, { logger: deps.logger, registry: deps.registry, now: deps.now });
   const ec2 =
     deps.ec2 ??
     createEc2DnsResolver({
