@@ -1,15 +1,5 @@
-import { AuthError } from '@iam-authenticator/core';
 import { canonicalizeArn, classifyArn, parseArn, stripRolePath } from './arn.js';
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AuthError) return error.reason;
-    throw error;
-  }
-  return 'no error';
-}
+import { reasonOf } from './reason-of.test-support.js';
 
 describe('parseArn', () => {
   it('splits into six sections and keeps colons in the resource', () => {

@@ -1,6 +1,6 @@
-import { AuthError } from '@iam-authenticator/core';
 import { buildIdentity } from './build-identity.js';
 import type { ValidatedToken } from './validate-token.js';
+import { reasonOf } from './reason-of.test-support.js';
 
 const VALIDATED: ValidatedToken = {
   presignedUrl: 'https://sts.amazonaws.com/?Action=GetCallerIdentity',
@@ -12,16 +12,6 @@ const VALIDATED: ValidatedToken = {
   sessionTokenPresent: false,
 };
 const ACCOUNT = '123456789012';
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AuthError) return error.reason;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('buildIdentity (reference TestGetIdentityFromSTSResponse and the HTTP identity tests)', () => {
   it.each([

@@ -1,15 +1,5 @@
-import { AuthError } from '@iam-authenticator/core';
 import { endpointFlagsFromEnv, resolveStsEndpoint, resolveTokenRegion } from './endpoints.js';
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AuthError) return error.reason;
-    throw error;
-  }
-  return 'no error';
-}
+import { reasonOf } from './reason-of.test-support.js';
 
 // Hosts written out by hand from token-and-webhook.md §1.4 (not computed from the partition table).
 const HOSTS = [

@@ -1,4 +1,3 @@
-import { AuthError } from '@iam-authenticator/core';
 import {
   EXEC_API_V1,
   EXEC_API_V1ALPHA1,
@@ -7,16 +6,7 @@ import {
   formatExpirationTimestamp,
   negotiateExecApiVersion,
 } from './exec-credential.js';
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AuthError) return error.reason;
-    throw error;
-  }
-  return 'no error';
-}
+import { reasonOf } from './reason-of.test-support.js';
 
 const info = (apiVersion: string, interactive?: boolean): string =>
   JSON.stringify({

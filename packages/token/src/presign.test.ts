@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { AuthError } from '@iam-authenticator/core';
 import { presignCallerIdentity } from './presign.js';
 import type { PresignOptions } from './presign.js';
 import { decodeToken } from './token-format.js';
+import { reasonOfAsync } from './reason-of.test-support.js';
 
 // token-and-webhook.md §1.2, from the reference's TestGetWithSTS.
 const VECTOR_TOKEN =
@@ -80,16 +80,6 @@ function independentSignature(url: string, clusterId: string, secret: string) {
     signature: createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex'),
     urlSignature: get('X-Amz-Signature'),
   };
-}
-
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error.reason;
-    throw error;
-  }
-  return 'no error';
 }
 
 describe('presignCallerIdentity', () => {
@@ -195,7 +185,7 @@ describe('presignCallerIdentity', () => {
   });
 
   it('requires a cluster ID', async () => {
-    expect(await reasonOf(presignCallerIdentity(vectorOptions({ clusterId: '' })))).toBe('usage_error');
+    expect(await reasonOfAsync(presignCallerIdentity(vectorOptions({ clusterId: '' })))).toBe('usage_error');
     await expect(presignCallerIdentity(vectorOptions({ clusterId: '' }))).rejects.toThrow(
       'a cluster ID is required (-i/--cluster-id), received ""',
     );
@@ -204,7 +194,7 @@ describe('presignCallerIdentity', () => {
   it.each([[{ accessKeyId: '', secretAccessKey: SECRET }], [{ accessKeyId: AKID, secretAccessKey: '' }]])(
     'refuses incomplete credentials %#',
     async (credentials) => {
-      expect(await reasonOf(presignCallerIdentity(vectorOptions({ credentials })))).toBe(
+      expect(await reasonOfAsync(presignCallerIdentity(vectorOptions({ credentials })))).toBe(
         'credentials_not_found',
       );
     },

@@ -1,17 +1,7 @@
-import { AuthError } from '@iam-authenticator/core';
 import { MAX_TOKEN_BYTES, TOKEN_PREFIX, decodeToken, encodeToken } from './token-format.js';
+import { reasonOf } from './reason-of.test-support.js';
 
 const URL_TEXT = 'https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15';
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AuthError) return error.reason;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('token format', () => {
   it('round-trips and uses the unpadded URL alphabet', () => {
