@@ -92,8 +92,14 @@ describe('locally invalid tokens are denied with zero STS calls', () => {
 
 describe('STS failures', () => {
   let h: Harness;
+  // Every review here needs its own token: two tokens signed in the same second are identical, and the
+  // second would be answered from the identity cache, leaving the injected fault to the next test.
+  let base = 0;
+  let signed = 0;
+  const freshToken = (): Promise<string> => h.token('admin', { now: new Date(base - 1000 * ++signed) });
   beforeAll(async () => {
     h = await startHarness({ flags: { 'sts-timeout-ms': '400' } });
+    base = Date.now();
   });
   afterAll(async () => {
     await h.close();
@@ -101,40 +107,38 @@ describe('STS failures', () => {
   afterEach(async () => {
     h.sts.clearFaults();
     // The server still serves a good token after every failure.
-    const res = await h.review(
-      await h.token('admin', { now: new Date(Date.now() - Math.floor(Math.random() * 60_000)) }),
-    );
+    const res = await h.review(await freshToken());
     expect(res.json.status.authenticated).toBe(true);
   });
 
   it('answers 429 when STS throttles, so kube-apiserver retries', async () => {
     h.sts.injectFaults({ count: 1, kind: 'throttle' });
-    const res = await h.review(await h.token('admin'));
+    const res = await h.review(await freshToken());
     expect(res.status).toBe(429);
     expect(res.json.status).toEqual({ authenticated: false, user: {}, error: 'sts_throttled' });
   });
 
   it('denies with sts_unavailable on an STS 500', async () => {
     h.sts.injectFaults({ count: 1, kind: 'http500' });
-    const res = await h.review(await h.token('admin'));
+    const res = await h.review(await freshToken());
     expect(res.status).toBe(200);
     expect(res.json.status.error).toBe('sts_unavailable');
   });
 
   it('denies with sts_unavailable when STS is slower than the timeout', async () => {
     h.sts.injectFaults({ count: 1, kind: 'latency', latencyMs: 2000 });
-    const res = await h.review(await h.token('admin'));
+    const res = await h.review(await freshToken());
     expect(res.json.status.error).toBe('sts_unavailable');
   });
 
   it('denies with sts_unavailable when STS drops the connection', async () => {
     h.sts.injectFaults({ count: 1, kind: 'drop' });
-    const res = await h.review(await h.token('admin'));
+    const res = await h.review(await freshToken());
     expect(res.json.status.error).toBe('sts_unavailable');
   });
 
   it('never caches a failure', async () => {
-    const token = await h.token('admin');
+    const token = await freshToken();
     h.sts.injectFaults({ count: 1, kind: 'http500' });
     expect((await h.review(token)).json.status.authenticated).toBe(false);
     expect((await h.review(token)).json.status.authenticated).toBe(true);
