@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { runProcess } from '../support/run-process.js';
+import type { ProcessResult } from '../support/run-process.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,31 +37,15 @@ const COMMENTED = {
   extraKey: 'kept: true\n',
 };
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type CliResult = ProcessResult;
 
 let server: KubeApiTestServer;
 let dir: string;
 let kubeconfig: string;
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { HOME: dir, PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: { HOME: dir, PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
   });
 }
 
@@ -74,20 +59,7 @@ function data(name = 'aws-auth'): Record<string, string> {
 }
 
 function kubectl(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', [...args, '--kubeconfig', kubeconfig], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
+  return runProcess('kubectl', [...args, '--kubeconfig', kubeconfig]);
 }
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { runProcess } from '../support/run-process.js';
+import type { ProcessResult } from '../support/run-process.js';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,29 +11,14 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'packages/cli/bin/iam-authenticator.js');
 const FIXTURES = join(ROOT, 'packages/mapping/testdata/aws-auth');
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type CliResult = ProcessResult;
 
 let dir: string;
 
 function runCli(args: string[], stdin = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { HOME: dir, PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: { HOME: dir, PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    stdin,
   });
 }
 

@@ -1,3 +1,5 @@
+import { runProcess } from '../support/run-process.js';
+import type { ProcessResult } from '../support/run-process.js';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -20,25 +22,10 @@ const PARTNER_ROLE = 'arn:aws:iam::111122223333:role/partner';
 const NODE_ROLE = 'arn:aws:iam::111122223333:role/eks-node-role';
 const SECRETS = IDENTITIES.users.map((user) => user.secretAccessKey);
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type CliResult = ProcessResult;
 
 function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
+  return runProcess(process.execPath, [BIN, ...args], { env });
 }
 
 /** A fresh HOME and empty AWS files, credentials of one emulator identity, no IMDS. */

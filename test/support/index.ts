@@ -17,3 +17,5 @@ export type {
 } from './kube-api-server.js';
 export { createTestCa, issueTestCert } from './tls.js';
 export type { IssueTestCertOptions, TestKeyPair } from './tls.js';
+export { runProcess } from './run-process.js';
+export type { ProcessResult, RunProcessOptions } from './run-process.js';
