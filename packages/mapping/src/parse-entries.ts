@@ -51,7 +51,8 @@ export function foldKey(key: string): string {
   return key.replaceAll('\u017f', 's').replaceAll('\u212a', 'k').toLowerCase();
 }
 
-function byteCompare(a: string, b: string): number {
+/** Byte-wise (UTF-8) order: of two spellings of one key, the later one wins (reference §1.3). */
+export function byteCompare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 

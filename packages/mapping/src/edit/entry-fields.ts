@@ -1,13 +1,9 @@
 import { isMap, isScalar } from 'yaml';
 import type { Pair, YAMLMap } from 'yaml';
+import { byteCompare, foldKey } from '../parse-entries.js';
 
-/**
- * Entry keys are matched case-insensitively with Go's simple folding (`ſ` → s), and when two
- * spellings of one field are present the byte-wise last one wins (reference §1.3).
- */
-export function foldKey(key: string): string {
-  return key.replace(/ſ/g, 's').replace(/K/g, 'k').toLowerCase();
-}
+// Entry keys are matched as the parser matches them (foldKey), and when two spellings of one field
+// are present the byte-wise last one wins (reference §1.3), so an edit touches the field that is read.
 
 /** The pair of `map` that the reference would read for `field`, or undefined. */
 export function findFieldPair(map: YAMLMap, field: string): Pair | undefined {
@@ -16,39 +12,34 @@ export function findFieldPair(map: YAMLMap, field: string): Pair | undefined {
   for (const item of map.items) {
     const key = isScalar(item.key) ? String(item.key.value) : undefined;
     if (key === undefined || foldKey(key) !== wanted) continue;
-    if (best === undefined || Buffer.compare(Buffer.from(key), Buffer.from(best.key)) > 0) {
+    if (best === undefined || byteCompare(key, best.key) > 0) {
       best = { pair: item, key };
     }
   }
   return best?.pair;
 }
 
-/** The raw (JS) value of a field of a plain-object entry, by folded key, byte-wise last wins. */
-export function readField(entry: unknown, field: string): unknown {
+/** The spelling of `field` a plain-object entry reads, or undefined. */
+function winningKey(entry: unknown, field: string): string | undefined {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
   const wanted = foldKey(field);
   let bestKey: string | undefined;
   for (const key of Object.keys(entry)) {
     if (foldKey(key) !== wanted) continue;
-    if (bestKey === undefined || Buffer.compare(Buffer.from(key), Buffer.from(bestKey)) > 0) {
-      bestKey = key;
-    }
+    if (bestKey === undefined || byteCompare(key, bestKey) > 0) bestKey = key;
   }
-  return bestKey === undefined ? undefined : (entry as Record<string, unknown>)[bestKey];
+  return bestKey;
+}
+
+/** The raw (JS) value of a field of a plain-object entry, by folded key, byte-wise last wins. */
+export function readField(entry: unknown, field: string): unknown {
+  const key = winningKey(entry, field);
+  return key === undefined ? undefined : (entry as Record<string, unknown>)[key];
 }
 
 /** The spelling of `field` that an entry uses, so updates keep `roleARN`, `UsErNaMe`, … */
 export function fieldSpelling(entry: unknown, field: string): string {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return field;
-  const wanted = foldKey(field);
-  let bestKey: string | undefined;
-  for (const key of Object.keys(entry)) {
-    if (foldKey(key) !== wanted) continue;
-    if (bestKey === undefined || Buffer.compare(Buffer.from(key), Buffer.from(bestKey)) > 0) {
-      bestKey = key;
-    }
-  }
-  return bestKey ?? field;
+  return winningKey(entry, field) ?? field;
 }
 
 export function isYamlMap(value: unknown): value is YAMLMap {
