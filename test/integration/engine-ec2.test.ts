@@ -5,8 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { createEc2DnsResolver, matchIdentity, parseAwsAuth } from '@iam-authenticator/mapping';
-import type { Ec2DnsResolver, MappingBackend, MappingSet } from '@iam-authenticator/mapping';
+import {
+  createEc2DnsResolver,
+  createStaticBackend,
+  matchIdentity,
+  parseAwsAuth,
+} from '@iam-authenticator/mapping';
+import type { Ec2DnsResolver, MappingSet } from '@iam-authenticator/mapping';
 import { startStsEmulator } from '@iam-authenticator/sts-emulator';
 import type { StsEmulator } from '@iam-authenticator/sts-emulator';
 import type { Identity } from '@iam-authenticator/token';
@@ -36,21 +41,6 @@ function fixtureMappings(): MappingSet {
   const url = new URL('../../../packages/mapping/testdata/aws-auth/aws-auth.yaml', import.meta.url);
   const manifest = parseYaml(readFileSync(url, 'utf8')) as { data: Record<string, string> };
   return parseAwsAuth(manifest.data).mappings;
-}
-
-function staticBackend(set: MappingSet): MappingBackend {
-  return {
-    name: 'EKSConfigMap',
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    current: () => set,
-    status: () => ({
-      name: 'EKSConfigMap',
-      synced: true,
-      counts: { roles: 1, users: 1, accounts: 1 },
-      issues: [],
-    }),
-  };
 }
 
 describe('EC2PrivateDNSName through the emulator', () => {
@@ -93,7 +83,7 @@ describe('EC2PrivateDNSName through the emulator', () => {
 
   it('maps the fixture node role to system:node:<private dns name>, cached until the TTL expires', async () => {
     const ec2 = makeResolver({ cacheTtlMs: 60_000 });
-    const backends = [staticBackend(fixtureMappings())];
+    const backends = [createStaticBackend('EKSConfigMap', fixtureMappings())];
     const id = instanceIds[0] ?? '';
     const first = await matchIdentity(nodeCaller(id), backends, { ec2 });
     expect(first.mapped).toEqual({
@@ -117,7 +107,7 @@ describe('EC2PrivateDNSName through the emulator', () => {
 
   it('batches concurrent lookups beyond five in flight into one DescribeInstances call', async () => {
     const ec2 = makeResolver({ batchWindowMs: 50 });
-    const backends = [staticBackend(fixtureMappings())];
+    const backends = [createStaticBackend('EKSConfigMap', fixtureMappings())];
     const ids = instanceIds.slice(1, 13);
     const results = await Promise.all(ids.map((id) => matchIdentity(nodeCaller(id), backends, { ec2 })));
     expect(results.map((r) => r.mapped?.username)).toEqual(ids.map((id) => `system:node:${dnsOf(id)}`));
@@ -128,13 +118,10 @@ describe('EC2PrivateDNSName through the emulator', () => {
 
   it('an unknown instance denies with mapping_render_failed and does not fall through', async () => {
     const ec2 = makeResolver();
-    const fallback: MappingBackend = {
-      ...staticBackend({ mapRoles: [], mapUsers: [], mapAccounts: [ACCT] }),
-      name: 'DynamicFile',
-    };
+    const fallback = createStaticBackend('DynamicFile', { mapRoles: [], mapUsers: [], mapAccounts: [ACCT] });
     const result = await matchIdentity(
       nodeCaller('i-0fffffffffffffff0'),
-      [staticBackend(fixtureMappings()), fallback],
+      [createStaticBackend('EKSConfigMap', fixtureMappings()), fallback],
       {
         ec2,
       },
@@ -149,7 +136,9 @@ describe('EC2PrivateDNSName through the emulator', () => {
   it('a session name that is not an instance id never reaches EC2', async () => {
     const ec2 = makeResolver();
     const caller = { ...nodeCaller('i-0abc'), sessionName: 'i-0abc' };
-    const result = await matchIdentity(caller, [staticBackend(fixtureMappings())], { ec2 });
+    const result = await matchIdentity(caller, [createStaticBackend('EKSConfigMap', fixtureMappings())], {
+      ec2,
+    });
     expect(result.denyReason).toBe('mapping_render_failed');
     expect(emulator.counts().DescribeInstances).toBe(0);
   });
@@ -162,7 +151,11 @@ describe('EC2PrivateDNSName through the emulator', () => {
       qps: 0,
     });
     const id = instanceIds[13] ?? '';
-    const result = await matchIdentity(nodeCaller(id), [staticBackend(fixtureMappings())], { ec2: resolver });
+    const result = await matchIdentity(
+      nodeCaller(id),
+      [createStaticBackend('EKSConfigMap', fixtureMappings())],
+      { ec2: resolver },
+    );
     expect(result.denyReason).toBe('mapping_render_failed');
     expect(result.denyDetail).toMatch(/SignatureDoesNotMatch|signature/i);
     expect(emulator.counts().rejected).toBeGreaterThanOrEqual(1);

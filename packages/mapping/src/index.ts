@@ -98,3 +98,4 @@ export type { DynamicFileParse } from './backends/dynamic-file-format.js';
 export { loadKubeConfig } from './backends/kube-config.js';
 export type { KubeConfigOptions } from './backends/kube-config.js';
 export type { KubeConfig } from '@kubernetes/client-node';
+export { createStaticBackend } from './backends/static-backend.js';

@@ -6,8 +6,8 @@
  *    sizes (the index makes each lookup O(1)); shown also as a ratio to a floor measured in the same run
  *    (an async function doing one Map lookup).
  */
-import { parseAwsAuth, matchIdentity } from '@iam-authenticator/mapping';
-import type { MappingBackend, MappingSet } from '@iam-authenticator/mapping';
+import { createStaticBackend, matchIdentity, parseAwsAuth } from '@iam-authenticator/mapping';
+import type { MappingBackend } from '@iam-authenticator/mapping';
 import type { Identity } from '@iam-authenticator/token';
 
 const ACCT = '111122223333';
@@ -51,21 +51,6 @@ export function buildAwsAuth(entries: number): Record<string, string> {
     mapRoles: roles.join(''),
     mapUsers: users.join(''),
     mapAccounts: '- "444455556666"\n- "777788889999"\n',
-  };
-}
-
-function backendOf(set: MappingSet): MappingBackend {
-  return {
-    name: 'EKSConfigMap',
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    current: () => set,
-    status: () => ({
-      name: 'EKSConfigMap',
-      synced: true,
-      counts: { roles: 0, users: 0, accounts: 0 },
-      issues: [],
-    }),
   };
 }
 
@@ -160,7 +145,7 @@ export async function runMappingBench(): Promise<boolean> {
   const medians: number[] = [];
   for (const size of [50, 500, 5000]) {
     const set = parseAwsAuth(buildAwsAuth(size)).mappings;
-    const backends = [backendOf(set)];
+    const backends = [createStaticBackend('EKSConfigMap', set)];
     const ids = callers(size);
     const first = await matchIdentity(ids[0] ?? roleCaller('x', 'y'), backends, {});
     if (first.mapped === undefined) throw new Error(`bench set of ${size} does not map its first caller`);

@@ -1,6 +1,6 @@
 import { AuthError, quote } from '@iam-authenticator/core';
-import { matchIdentity, parseAwsAuth } from '@iam-authenticator/mapping';
-import type { MappingBackend, MappingSet, MatchResult } from '@iam-authenticator/mapping';
+import { createStaticBackend, matchIdentity, parseAwsAuth } from '@iam-authenticator/mapping';
+import type { MappingSet, MatchResult } from '@iam-authenticator/mapping';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { classifyArn, createStsClient, isPartitionId, verifyToken } from '@iam-authenticator/token';
@@ -91,17 +91,6 @@ async function identityFromToken(
   }
 }
 
-function backendOf(set: MappingSet): MappingBackend {
-  const counts = { roles: set.mapRoles.length, users: set.mapUsers.length, accounts: set.mapAccounts.length };
-  return {
-    name: 'EKSConfigMap',
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    current: () => set,
-    status: () => ({ name: 'EKSConfigMap', synced: true, counts, issues: [] }),
-  };
-}
-
 export async function runExplain(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, EXPLAIN_OPTIONS);
   const token = str(values, 'token');
@@ -126,7 +115,7 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
         `warning: ${issue.key}${issue.line === undefined ? '' : ` line ${issue.line}`}: ${issue.message}\n`,
       );
   }
-  const result = await matchIdentity(identity, [backendOf(parsed.mappings)], {
+  const result = await matchIdentity(identity, [createStaticBackend('EKSConfigMap', parsed.mappings)], {
     explain: true,
     ssoRoleMatch: !bool(values, 'no-sso-role-match'),
     now: io.now,

@@ -1,7 +1,8 @@
 import { AuthError, quote } from '@iam-authenticator/core';
 import { canonicalizeArn } from '@iam-authenticator/token';
 import type { MappingSet, ParseIssue, ParseResult } from '../model.js';
-import type { BackendStatus, MappingBackend } from './backend.js';
+import type { MappingBackend } from './backend.js';
+import { createStaticBackend } from './static-backend.js';
 
 /** A start-up error that names every bad mapping; `issues` holds them all, the message as many as fit. */
 export class MappingConfigError extends AuthError {
@@ -62,20 +63,5 @@ function isParseResult(value: ParseResult | MappingSet): value is ParseResult {
  */
 export function createMountedFileBackend(mappings: ParseResult | MappingSet): MappingBackend {
   const set: MappingSet = Object.freeze(isParseResult(mappings) ? assertMappingsValid(mappings) : mappings);
-  const issues = isParseResult(mappings) ? mappings.issues : [];
-  const loadedAt = new Date();
-  const status: BackendStatus = Object.freeze({
-    name: 'MountedFile' as const,
-    synced: true,
-    lastSyncTime: loadedAt,
-    counts: { roles: set.mapRoles.length, users: set.mapUsers.length, accounts: set.mapAccounts.length },
-    issues,
-  });
-  return {
-    name: 'MountedFile',
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    current: () => set,
-    status: () => status,
-  };
+  return createStaticBackend('MountedFile', set, isParseResult(mappings) ? mappings.issues : []);
 }
