@@ -125,14 +125,13 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
   };
 
   const healthReport = (): HealthReport => {
-    const backends = pipeline?.backends ?? [];
-    const lines = backends.map((backend) => {
-      const status = backend.status();
-      return status.synced
+    const statuses = (pipeline?.backends ?? []).map((backend) => backend.status());
+    const lines = statuses.map((status) =>
+      status.synced
         ? `${status.name}: synced`
-        : `${status.name}: not synced${status.lastError === undefined ? '' : ` (${status.lastError})`}`;
-    });
-    return { ok: pipeline !== undefined && backends.every((b) => b.status().synced), lines };
+        : `${status.name}: not synced${status.lastError === undefined ? '' : ` (${status.lastError})`}`,
+    );
+    return { ok: pipeline !== undefined && statuses.every((status) => status.synced), lines };
   };
 
   return {
