@@ -317,6 +317,32 @@ describe('token cache', () => {
     expect(emulator.counts().AssumeRole).toBe(4);
   });
 
+  it('a cache hit loads no AWS SDK module and not node:crypto (kubectl pays for each load)', async () => {
+    const env = baseEnv();
+    const args = ['token', '-i', 'hit-path'];
+    const first = tokenOf(await runCli(args, env));
+    // A preload that reports, at exit, every built-in and every file module the process loaded.
+    const probe = join(env.HOME!, 'probe.cjs');
+    const report = join(env.HOME!, 'loaded.json');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })));\n`,
+    );
+    const loaded = async (extra: string[]): Promise<{ builtins: string[]; files: string[] }> => {
+      const result = await runProcess(process.execPath, ['-r', probe, BIN, ...args, ...extra], { env });
+      expect(result.code).toBe(0);
+      return JSON.parse(readFileSync(report, 'utf8')) as { builtins: string[]; files: string[] };
+    };
+    const hit = await loaded([]);
+    expect(tokenOf(await runCli(args, env))).toBe(first);
+    expect(hit.builtins).not.toContain('NativeModule crypto');
+    expect(hit.builtins).not.toContain('NativeModule stream');
+    expect(hit.files.filter((file) => /@aws-sdk|@smithy|[/\\]yaml[/\\]/.test(file))).toEqual([]);
+    // The probe sees what a miss loads, so the assertions above can fail.
+    const miss = await loaded(['--force-refresh']);
+    expect(miss.builtins).toContain('NativeModule crypto');
+  });
+
   it('ten concurrent invocations sign once and all print valid JSON', async () => {
     const env = baseEnv({ AWS_ENDPOINT_URL_STS: emulator.url });
     const args = ['token', '-i', 'c', '-r', DEV_ROLE, '-s', 'parallel'];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 
 /** The subset of pino's API our packages use, so libraries take a logger without depending on pino. */
 export interface Logger {
@@ -24,5 +24,5 @@ export const silentLogger: Logger = {
  * A presigned URL is a bearer credential for 15 minutes, so neither it nor the token is ever logged.
  */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+  return sha256Hex(token).slice(0, 16);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@iam-authenticator/core';
 import type { TokenConfig } from './token-config.js';
 
 /**
@@ -62,7 +62,5 @@ export function computeCacheKey(
   config: TokenConfig,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
-  return createHash('sha256')
-    .update(JSON.stringify(cacheKeyInputs(config, env)))
-    .digest('hex');
+  return sha256Hex(JSON.stringify(cacheKeyInputs(config, env)));
 }
