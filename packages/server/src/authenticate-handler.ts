@@ -15,7 +15,7 @@ const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function isJsonContentType(header: string | undefined): boolean {
-  if (header === undefined || header === '') return true; // the reference ignores Content-Type
+  if (header === undefined || header === '' || header === 'application/json') return true; // the reference ignores Content-Type
   const type = (header.split(';')[0] ?? '').trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
@@ -101,7 +101,7 @@ export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
         return;
       }
       void options
-        .authenticate(parsed.review.token, parsed.review.apiVersion, { client: req.socket.remoteAddress })
+        .authenticate(parsed.review.token, parsed.review.apiVersion, req.socket.remoteAddress)
         .then((answer) => {
           send(res, answer.status, JSON_TYPE, answer.body);
         });

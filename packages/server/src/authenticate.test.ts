@@ -18,18 +18,21 @@ const identity: Identity = {
   principalId: 'AROAEXAMPLE:alice',
 };
 
-function recordingLogger(lines: { level: string; fields: Record<string, unknown>; msg: string }[]): Logger {
+/** Records lines as pino would write them: a child's bindings merged into each of its lines. */
+function recordingLogger(
+  lines: { level: string; fields: Record<string, unknown>; msg: string }[],
+  bindings: Record<string, unknown> = {},
+): Logger {
   const make = (level: string) => (fields: Record<string, unknown>, msg: string) => {
-    lines.push({ level, fields, msg });
+    lines.push({ level, fields: { ...bindings, ...fields }, msg });
   };
-  const logger: Logger = {
+  return {
     debug: make('debug'),
     info: make('info'),
     warn: make('warn'),
     error: make('error'),
-    child: () => logger,
+    child: (more) => recordingLogger(lines, { ...bindings, ...more }),
   };
-  return logger;
 }
 
 function setup(

@@ -1,8 +1,8 @@
-import { AuthError, REASONS, isAuthError } from '@iam-authenticator/core';
+import { REASONS, isAuthError } from '@iam-authenticator/core';
 import type { Logger, Reason } from '@iam-authenticator/core';
 import type { Identity } from '@iam-authenticator/token';
 import { IdentityCache } from './identity-cache.js';
-import type { Expiring } from './identity-cache.js';
+import type { CacheLookup, Expiring } from './identity-cache.js';
 import type { ReviewResult, ServerMetrics } from './metrics.js';
 import { tokenReviewAllowed, tokenReviewDenied } from './token-review.js';
 import type { ReviewedUser, TokenReviewApiVersion } from './token-review.js';
@@ -22,8 +22,11 @@ export interface MappingOutcome {
 export interface AuthenticatorOptions {
   /** Local validation + STS call; resolves with the identity and the token's own expiry. */
   readonly verify: (token: string) => Promise<Expiring<Identity>>;
-  /** Applied fresh on every review (never cached). */
-  readonly map: (identity: Identity) => Promise<MappingOutcome>;
+  /**
+   * Applied on every review; may answer synchronously. Its result must follow the mapping backends at
+   * once (the pipeline reuses a result only while every backend still serves the same snapshot).
+   */
+  readonly map: (identity: Identity) => MappingOutcome | Promise<MappingOutcome>;
   readonly cache: IdentityCache<Identity>;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
@@ -83,111 +86,173 @@ export function buildUser(
   };
 }
 
+/**
+ * What is reused, per cached identity, while the mapping gives the same user: the answer's text and a
+ * child logger with the identity and mapping fields already bound (pino serialises bindings once), so a
+ * cache hit formats only the per-review fields.
+ */
+interface Granted {
+  readonly apiVersion: TokenReviewApiVersion | undefined;
+  readonly username: string;
+  readonly groups: readonly string[];
+  readonly backend: string | undefined;
+  readonly body: string;
+  readonly log: Logger;
+}
+
+const sameGroups = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((group, i) => group === b[i]);
+
 /** Turns one token into one TokenReview answer; logs one line; never throws. */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const { metrics, logger, cache } = options;
-  const answers = new WeakMap<Identity, { key: string; body: string; uid: string }>();
+  const granted = new WeakMap<Identity, Granted>();
+  // One labelled child per result: no label hashing per review.
+  const latency = new Map<ReviewResult, { observe(seconds: number): void }>();
+  const observe = (result: ReviewResult, seconds: number): void => {
+    let child = latency.get(result);
+    if (child === undefined) {
+      child = metrics.authenticateLatency.labels({ result });
+      latency.set(result, child);
+    }
+    child.observe(seconds);
+  };
 
-  function finish(
-    started: bigint,
+  function deny(
+    started: number,
     fields: Record<string, unknown>,
-    answer: ReviewAnswer,
-    level: 'info' | 'warn' | 'error',
-    message: string,
+    apiVersion: TokenReviewApiVersion | undefined,
+    reason: Reason,
+    detail: string | undefined,
   ): ReviewAnswer {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.authenticateLatency.observe({ result: answer.result }, seconds);
-    fields['result'] = answer.result;
-    fields['latencyMs'] = Math.round(seconds * 1e6) / 1e3;
-    logger[level](fields, message);
-    return answer;
+    const result = resultLabel(reason);
+    const elapsed = performance.now() - started;
+    observe(result, elapsed / 1000);
+    fields['reason'] = reason;
+    if (detail !== undefined) fields['detail'] = detail;
+    fields['result'] = result;
+    fields['latencyMs'] = Math.round(elapsed * 1000) / 1000;
+    logger[reason === 'internal_error' ? 'error' : 'warn'](fields, 'access denied');
+    return { status: REASONS[reason].http, body: tokenReviewDenied(apiVersion, reason), result };
   }
 
-  function deny(apiVersion: TokenReviewApiVersion | undefined, reason: Reason): ReviewAnswer {
-    return {
-      status: REASONS[reason].http,
-      body: tokenReviewDenied(apiVersion, reason),
-      result: resultLabel(reason),
+  /** The identity and mapping fields of a review's log line (bound once per Granted). */
+  function identityFields(identity: Identity, scrubbed: boolean): Record<string, unknown> {
+    return scrubbed
+      ? { stsEndpoint: identity.stsEndpoint }
+      : {
+          arn: identity.arn,
+          accountId: identity.accountId,
+          accessKeyId: identity.accessKeyId,
+          stsEndpoint: identity.stsEndpoint,
+        };
+  }
+
+  function grant(
+    identity: Identity,
+    apiVersion: TokenReviewApiVersion | undefined,
+    mapped: NonNullable<MappingOutcome['mapped']>,
+  ): Granted {
+    const { username, groups, backend } = mapped;
+    const memo = granted.get(identity);
+    if (
+      memo !== undefined &&
+      memo.apiVersion === apiVersion &&
+      memo.username === username &&
+      memo.backend === backend &&
+      sameGroups(memo.groups, groups)
+    ) {
+      return memo;
+    }
+    // The answer is a pure function of (identity, username, groups, apiVersion).
+    const scrubbed = options.scrubbedAccounts.has(identity.accountId);
+    const user = buildUser(identity, username, groups, scrubbed);
+    const fresh: Granted = {
+      apiVersion,
+      username,
+      groups: [...groups],
+      backend,
+      body: tokenReviewAllowed(apiVersion, user),
+      log: logger.child({
+        ...identityFields(identity, scrubbed),
+        username,
+        groups,
+        ...(backend === undefined ? {} : { backend }),
+        uid: user.uid,
+        result: 'success',
+      }),
     };
+    granted.set(identity, fresh);
+    return fresh;
   }
 
   return async function review(
     token: string,
     apiVersion: TokenReviewApiVersion | undefined,
-    context: Record<string, unknown> = {},
+    client?: string,
   ): Promise<ReviewAnswer> {
-    const started = process.hrtime.bigint();
-    // One sha256 serves as cache key and, cut to 16 hex, as the logged tokenId (= core's tokenFingerprint).
-    const key = IdentityCache.key(token);
-    const fields: Record<string, unknown> = { ...context };
-    fields['tokenId'] = token === '' ? '' : key.slice(0, 16);
-    let identity: Identity;
-    try {
-      if (token === '') throw new AuthError('token_missing', 'the TokenReview has no spec.token');
-      const found = await cache.lookupKey(key, () => options.verify(token));
-      identity = found.value;
-      fields['cache'] = found.source;
-      if (found.source === 'hit') metrics.identityCacheHits.inc();
-      else metrics.identityCacheMisses.inc();
-    } catch (error) {
-      const reason: Reason = isAuthError(error) ? error.reason : 'internal_error';
-      const detail = isAuthError(error) ? error.message : 'unexpected verifier failure';
-      if (!isAuthError(error)) logger.error({ ...fields, err: describe(error) }, 'verifier fault');
-      const level = reason === 'internal_error' ? 'error' : 'warn';
-      fields['reason'] = reason;
-      fields['detail'] = detail;
-      return finish(started, fields, deny(apiVersion, reason), level, 'access denied');
-    }
-    const scrubbed = options.scrubbedAccounts.has(identity.accountId);
-    if (!scrubbed) {
-      fields['arn'] = identity.arn;
-      fields['accountId'] = identity.accountId;
-      fields['accessKeyId'] = identity.accessKeyId;
-    }
-    fields['stsEndpoint'] = identity.stsEndpoint;
-    let outcome: MappingOutcome;
-    try {
-      outcome = await options.map(identity);
-    } catch (error) {
-      const reason: Reason = isAuthError(error) ? error.reason : 'internal_error';
-      if (!isAuthError(error)) logger.error({ ...fields, err: describe(error) }, 'mapping fault');
-      const detail = isAuthError(error) ? error.message : 'unexpected mapping failure';
-      fields['reason'] = reason;
-      fields['detail'] = detail;
-      return finish(
+    const started = performance.now();
+    if (token === '') {
+      return deny(
         started,
-        fields,
-        deny(apiVersion, reason),
-        reason === 'internal_error' ? 'error' : 'warn',
-        'access denied',
+        { client, tokenId: '' },
+        apiVersion,
+        'token_missing',
+        'the TokenReview has no spec.token',
       );
     }
-    if (outcome.mapped === undefined) {
-      const reason = outcome.denyReason ?? 'identity_unmapped';
-      fields['reason'] = reason;
-      if (outcome.detail !== undefined) fields['detail'] = outcome.detail;
-      return finish(started, fields, deny(apiVersion, reason), 'warn', 'access denied');
-    }
-    const { username, groups } = outcome.mapped;
-    fields['username'] = username;
-    fields['groups'] = groups;
-    if (outcome.mapped.backend !== undefined) fields['backend'] = outcome.mapped.backend;
-    // The answer is a pure function of (identity, username, groups, apiVersion): reuse its text while the
-    // identity stays cached and the mapping gives the same result (the mapping itself still runs each time).
-    const memoKey = `${apiVersion ?? ''}\u0000${username}\u0000${groups.join('\u0000')}`;
-    const memo = answers.get(identity);
-    let body: string;
-    let uid: string;
-    if (memo?.key === memoKey) {
-      ({ body, uid } = memo);
+    // One sha256 serves as cache key and, cut to 16 hex, as the logged tokenId (= core's tokenFingerprint).
+    const key = IdentityCache.key(token);
+    const tokenId = key.slice(0, 16);
+    let identity: Identity;
+    let source: CacheLookup<Identity>['source'];
+    const cached = cache.get(key);
+    if (cached !== undefined) {
+      identity = cached;
+      source = 'hit';
+      metrics.identityCacheHits.inc();
     } else {
-      const user = buildUser(identity, username, groups, scrubbed);
-      body = tokenReviewAllowed(apiVersion, user);
-      uid = user.uid;
-      answers.set(identity, { key: memoKey, body, uid });
+      try {
+        const found = await cache.lookupKey(key, () => options.verify(token));
+        identity = found.value;
+        source = found.source;
+        if (source === 'hit') metrics.identityCacheHits.inc();
+        else metrics.identityCacheMisses.inc();
+      } catch (error) {
+        const fields: Record<string, unknown> = { client, tokenId };
+        if (!isAuthError(error)) {
+          logger.error({ ...fields, err: describe(error) }, 'verifier fault');
+          return deny(started, fields, apiVersion, 'internal_error', 'unexpected verifier failure');
+        }
+        return deny(started, fields, apiVersion, error.reason, error.message);
+      }
     }
-    fields['uid'] = uid;
-    return finish(started, fields, { status: 200, body, result: 'success' }, 'info', 'access granted');
+    let outcome: MappingOutcome;
+    try {
+      const mapping = options.map(identity);
+      outcome = mapping instanceof Promise ? await mapping : mapping;
+    } catch (error) {
+      const scrubbed = options.scrubbedAccounts.has(identity.accountId);
+      const fields = { client, tokenId, cache: source, ...identityFields(identity, scrubbed) };
+      if (!isAuthError(error)) {
+        logger.error({ ...fields, err: describe(error) }, 'mapping fault');
+        return deny(started, fields, apiVersion, 'internal_error', 'unexpected mapping failure');
+      }
+      return deny(started, fields, apiVersion, error.reason, error.message);
+    }
+    if (outcome.mapped === undefined) {
+      const scrubbed = options.scrubbedAccounts.has(identity.accountId);
+      const fields = { client, tokenId, cache: source, ...identityFields(identity, scrubbed) };
+      return deny(started, fields, apiVersion, outcome.denyReason ?? 'identity_unmapped', outcome.detail);
+    }
+    const answer = grant(identity, apiVersion, outcome.mapped);
+    const elapsed = performance.now() - started;
+    observe('success', elapsed / 1000);
+    answer.log.info(
+      { client, tokenId, cache: source, latencyMs: Math.round(elapsed * 1000) / 1000 },
+      'access granted',
+    );
+    return { status: 200, body: answer.body, result: 'success' };
   };
 }
 

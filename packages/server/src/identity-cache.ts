@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface IdentityCacheOptions {
   /** Longest time an entry is kept, ms (DESIGN: default 60 s). 0 disables caching (single-flight stays). */
@@ -32,7 +32,7 @@ export class IdentityCache<T> {
   constructor(private readonly options: IdentityCacheOptions) {}
 
   static key(token: string): string {
-    return createHash('sha256').update(token).digest('hex');
+    return hash('sha256', token, 'hex');
   }
 
   get size(): number {
@@ -43,19 +43,21 @@ export class IdentityCache<T> {
     return this.lookupKey(IdentityCache.key(token), load);
   }
 
+  /** The live value cached under `key` (sha256 hex of the token), if any: the synchronous hit path. */
+  get(key: string): T | undefined {
+    const cached = this.entries.get(key);
+    if (cached === undefined) return undefined;
+    this.entries.delete(key);
+    if (cached.expiresAtMs <= this.options.now().getTime()) return undefined;
+    // Re-inserted: Map order = recency order (LRU).
+    this.entries.set(key, cached);
+    return cached.value;
+  }
+
   /** As `lookup`, with the key (sha256 hex of the token) computed by the caller. */
   async lookupKey(key: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
-    const nowMs = this.options.now().getTime();
-    const cached = this.entries.get(key);
-    if (cached !== undefined) {
-      if (cached.expiresAtMs > nowMs) {
-        // Re-insert to keep Map order = recency order (LRU).
-        this.entries.delete(key);
-        this.entries.set(key, cached);
-        return { value: cached.value, source: 'hit' };
-      }
-      this.entries.delete(key);
-    }
+    const cached = this.get(key);
+    if (cached !== undefined) return { value: cached, source: 'hit' };
     const pending = this.inFlight.get(key);
     if (pending !== undefined) return { value: (await pending).value, source: 'shared' };
     const promise = load();

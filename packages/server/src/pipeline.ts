@@ -1,6 +1,11 @@
 import type { Logger } from '@iam-authenticator/core';
-import { createEc2DnsResolver, createMappingMetrics, matchIdentity } from '@iam-authenticator/mapping';
-import type { Ec2DnsResolver, MappingBackend } from '@iam-authenticator/mapping';
+import {
+  createEc2DnsResolver,
+  createMappingMetrics,
+  matchIdentity,
+  needsEc2PrivateDnsName,
+} from '@iam-authenticator/mapping';
+import type { Ec2DnsResolver, MappingBackend, MappingSet, MatchResult } from '@iam-authenticator/mapping';
 import { buildIdentity, createStsClient, validateToken } from '@iam-authenticator/token';
 import type { Identity, StsCallEvent, StsClient } from '@iam-authenticator/token';
 import { readFileSync } from 'node:fs';
@@ -28,7 +33,7 @@ export interface PipelineDeps {
 
 export interface Pipeline {
   readonly verify: (token: string) => Promise<Expiring<Identity>>;
-  readonly map: (identity: Identity) => Promise<MappingOutcome>;
+  readonly map: (identity: Identity) => MappingOutcome | Promise<MappingOutcome>;
   readonly backends: readonly MappingBackend[];
   close(): Promise<void>;
 }
@@ -78,6 +83,14 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
     ec2,
     now: deps.now,
   };
+  /**
+   * A mapping result is a pure function of the identity and the backends' snapshots (a backend swaps in
+   * a new MappingSet object on every change, never edits one in place). So a cached identity reuses its
+   * result while every backend still serves the same snapshot, and an aws-auth edit applies to the very
+   * next review. Results that render {{EC2PrivateDNSName}} (an EC2 lookup that can fail for a while)
+   * are matched again every time.
+   */
+  const mapped = new WeakMap<Identity, { snapshots: readonly MappingSet[]; outcome: MappingOutcome }>();
   return {
     verify: async (token) => {
       // Local checks first (no network unless all pass); the token's expiry bounds its cache entry.
@@ -90,21 +103,19 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
         metrics.stsInFlight.set(sts.inFlight());
       }
     },
-    map: async (identity) => {
-      const result = await matchIdentity(identity, backends, matchOptions);
-      if (result.mapped !== undefined) {
-        return {
-          mapped: {
-            username: result.mapped.username,
-            groups: result.mapped.groups,
-            backend: result.mapped.backend,
-          },
-        };
+    map: (identity) => {
+      const memo = mapped.get(identity);
+      if (memo !== undefined && memo.snapshots.every((set, i) => backends[i]?.current() === set)) {
+        return memo.outcome;
       }
-      return {
-        denyReason: result.denyReason ?? 'identity_unmapped',
-        ...(result.denyDetail === undefined ? {} : { detail: result.denyDetail }),
-      };
+      // Read before matching, and matching reads them synchronously: a change during an EC2 lookup
+      // makes the stored snapshots stale, so the next review matches again.
+      const snapshots = backends.map((backend) => backend.current());
+      return matchIdentity(identity, backends, matchOptions).then((result) => {
+        const outcome = toOutcome(result);
+        if (reusable(result, backends, snapshots)) mapped.set(identity, { snapshots, outcome });
+        return outcome;
+      });
     },
     backends,
     async close() {
@@ -114,4 +125,34 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       if (ownBackends) await Promise.all(backends.map((backend) => backend.stop()));
     },
   };
+}
+
+function toOutcome(result: MatchResult): MappingOutcome {
+  if (result.mapped !== undefined) {
+    return {
+      mapped: {
+        username: result.mapped.username,
+        groups: result.mapped.groups,
+        backend: result.mapped.backend,
+      },
+    };
+  }
+  return {
+    denyReason: result.denyReason ?? 'identity_unmapped',
+    ...(result.denyDetail === undefined ? {} : { detail: result.denyDetail }),
+  };
+}
+
+/** Whether a match result depends on nothing but the snapshots (no EC2 lookup, no render failure). */
+function reusable(
+  result: MatchResult,
+  backends: readonly MappingBackend[],
+  snapshots: readonly MappingSet[],
+): boolean {
+  if (result.mapped === undefined) return result.denyReason !== 'mapping_render_failed';
+  const { backend, entry } = result.mapped;
+  if (entry.key === 'mapAccounts') return true;
+  const set = snapshots[backends.findIndex((b) => b.name === backend)];
+  const matched = set?.[entry.key][entry.index];
+  return matched !== undefined && !needsEc2PrivateDnsName(matched.username, matched.groups);
 }

@@ -52,6 +52,9 @@ const ALLOWED_KEYS = new Set([
 /** Printable ASCII without space: everything a presigned URL is made of once percent-encoded. */
 const URL_CHARS = /^[\x21-\x7e]*$/;
 const HEX_ESCAPES = /%(?![0-9A-Fa-f]{2})/;
+const UPPER = /[A-Z]/;
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const SCOPE_DATE = /^\d{8}$/;
@@ -247,31 +250,26 @@ function parseQuery(rawQuery: string): Map<string, string> {
   return query;
 }
 
+/** Lower-cases A-Z only (toLowerCase would also fold non-ASCII, e.g. the Kelvin sign to "k"). */
 function asciiLower(text: string): string {
-  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  if (!UPPER.test(text)) return text;
+  return ASCII.test(text) ? text.toLowerCase() : text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 /** `application/x-www-form-urlencoded` decoding as Go's `url.ParseQuery`: `+` is a space, `%XX` must be valid. */
 function percentDecode(text: string, what: 'key' | 'value'): string {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  if (!text.includes('%')) return spaced;
   if (HEX_ESCAPES.test(text)) {
     throw new AuthError('url_invalid', `presigned url query ${what} has a malformed percent escape`);
   }
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (char === 0x25) {
-      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(char === 0x2b ? 0x20 : char);
-    }
-  }
-  const buffer = Buffer.from(bytes);
-  const decoded = buffer.toString('utf8');
-  if (Buffer.from(decoded, 'utf8').compare(buffer) !== 0) {
+  try {
+    // With every escape well-formed, this throws only for bytes that are not UTF-8 (including overlong
+    // forms and encoded surrogates), as the byte-wise decode and round trip it stands for.
+    return decodeURIComponent(spaced);
+  } catch {
     throw new AuthError('url_invalid', `presigned url query ${what} is not valid UTF-8 once decoded`);
   }
-  return decoded;
 }
 
 function checkSignedHeaders(value: string | undefined): void {
