@@ -251,6 +251,25 @@ describe('matchIdentity: rules inside one backend', () => {
     }
   });
 
+  it('trace: false gives the same outcomes with no trace steps', async () => {
+    const all: Partial<MappingSet> = {
+      mapRoles: [role(`arn:aws:iam::${ACCT}:role/p/Dev`, 'by-path')],
+      mapUsers: [user(`arn:aws:iam::${ACCT}:user/alice`, 'alice')],
+      mapAccounts: [ACCT],
+    };
+    const callers = [roleCaller('Dev'), roleCaller('Other'), userCaller('alice'), userCaller('bob')];
+    for (const caller of callers) {
+      const traced = await matchIdentity(caller, [backend(all)]);
+      const bare = await matchIdentity(caller, [backend(all)], { trace: false });
+      expect(bare.mapped).toEqual(traced.mapped);
+      expect(bare.denyReason).toBe(traced.denyReason);
+      expect(traced.trace.length).toBeGreaterThan(0);
+      expect(bare.trace).toEqual([]);
+    }
+    const nowhere = await matchIdentity(roleCaller('Dev'), [backend({})], { trace: false });
+    expect(nowhere).toMatchObject({ mapped: undefined, denyReason: 'identity_unmapped', trace: [] });
+  });
+
   it('roles before users for the same ARN', async () => {
     const arn = `arn:aws:iam::${ACCT}:role/Dev`;
     const result = await mapped(roleCaller('Dev'), [

@@ -23,6 +23,11 @@ export interface MatchOptions {
    * `mapping explain`). Default false: stop at the first hit.
    */
   readonly explain?: boolean;
+  /**
+   * Record the trace of lookups (default true). The webhook passes false: it logs the outcome, not the
+   * trace, and every review would otherwise allocate a step and its text per rule tried.
+   */
+  readonly trace?: boolean;
 }
 
 /** Which rule produced a hit, in the order they are tried inside one backend. */
@@ -104,6 +109,7 @@ export async function matchIdentity(
 ): Promise<MatchResult> {
   const trace: TraceStep[] = [];
   const explain = options.explain === true;
+  const tracing = options.trace !== false || explain;
   const sso = options.ssoRoleMatch ?? true;
   const caller = identity.canonicalArn.toLowerCase();
   let winner: { backend: BackendName; found: Hit } | undefined;
@@ -114,7 +120,7 @@ export async function matchIdentity(
     for (const rule of rules) {
       const probe = runProbe(rule, index, caller, identity, sso);
       if (probe.found === undefined) {
-        if (winner === undefined) {
+        if (winner === undefined && tracing) {
           trace.push(missStep(backend.name, probe));
         }
         continue;
@@ -135,8 +141,10 @@ export async function matchIdentity(
         trace.push(step(backend.name, probe, 'rejected', rejection));
         continue;
       }
-      trace.push(step(backend.name, probe, 'matched', matchDetail(probe)));
-      pushShadowed(trace, backend.name, probe);
+      if (tracing) {
+        trace.push(step(backend.name, probe, 'matched', matchDetail(probe)));
+        pushShadowed(trace, backend.name, probe);
+      }
       winner = { backend: backend.name, found: probe.found };
       if (!explain) break;
     }

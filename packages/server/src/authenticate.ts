@@ -148,42 +148,54 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         };
   }
 
+  /** The kept answer of an identity, if the mapping still gives the same user for this apiVersion. */
+  function keptAnswer(
+    identity: Identity,
+    apiVersion: TokenReviewApiVersion | undefined,
+    mapped: NonNullable<MappingOutcome['mapped']>,
+  ): Granted | undefined {
+    const memo = granted.get(identity);
+    return memo !== undefined &&
+      memo.apiVersion === apiVersion &&
+      memo.username === mapped.username &&
+      memo.backend === mapped.backend &&
+      sameGroups(memo.groups, mapped.groups)
+      ? memo
+      : undefined;
+  }
+
+  /**
+   * Builds the answer (a pure function of identity, username, groups and apiVersion) and logs it. It is
+   * kept, with a child logger holding the identity and mapping fields, once the identity is served from
+   * the cache: a token seen once (or a server without identity cache) keeps nothing.
+   */
   function grant(
     identity: Identity,
     apiVersion: TokenReviewApiVersion | undefined,
     mapped: NonNullable<MappingOutcome['mapped']>,
-  ): Granted {
+    keep: boolean,
+    review: Record<string, unknown>,
+  ): string {
     const { username, groups, backend } = mapped;
-    const memo = granted.get(identity);
-    if (
-      memo !== undefined &&
-      memo.apiVersion === apiVersion &&
-      memo.username === username &&
-      memo.backend === backend &&
-      sameGroups(memo.groups, groups)
-    ) {
-      return memo;
-    }
-    // The answer is a pure function of (identity, username, groups, apiVersion).
     const scrubbed = options.scrubbedAccounts.has(identity.accountId);
     const user = buildUser(identity, username, groups, scrubbed);
-    const fresh: Granted = {
-      apiVersion,
+    const body = tokenReviewAllowed(apiVersion, user);
+    const bound = {
+      ...identityFields(identity, scrubbed),
       username,
-      groups: [...groups],
-      backend,
-      body: tokenReviewAllowed(apiVersion, user),
-      log: logger.child({
-        ...identityFields(identity, scrubbed),
-        username,
-        groups,
-        ...(backend === undefined ? {} : { backend }),
-        uid: user.uid,
-        result: 'success',
-      }),
+      groups,
+      ...(backend === undefined ? {} : { backend }),
+      uid: user.uid,
+      result: 'success',
     };
-    granted.set(identity, fresh);
-    return fresh;
+    if (!keep) {
+      logger.info({ ...bound, ...review }, 'access granted');
+      return body;
+    }
+    const log = logger.child(bound);
+    granted.set(identity, { apiVersion, username, groups: [...groups], backend, body, log });
+    log.info(review, 'access granted');
+    return body;
   }
 
   return async function review(
@@ -245,14 +257,16 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       const fields = { client, tokenId, cache: source, ...identityFields(identity, scrubbed) };
       return deny(started, fields, apiVersion, outcome.denyReason ?? 'identity_unmapped', outcome.detail);
     }
-    const answer = grant(identity, apiVersion, outcome.mapped);
     const elapsed = performance.now() - started;
     observe('success', elapsed / 1000);
-    answer.log.info(
-      { client, tokenId, cache: source, latencyMs: Math.round(elapsed * 1000) / 1000 },
-      'access granted',
-    );
-    return { status: 200, body: answer.body, result: 'success' };
+    const fields = { client, tokenId, cache: source, latencyMs: Math.round(elapsed * 1000) / 1000 };
+    const kept = keptAnswer(identity, apiVersion, outcome.mapped);
+    if (kept !== undefined) {
+      kept.log.info(fields, 'access granted');
+      return { status: 200, body: kept.body, result: 'success' };
+    }
+    const body = grant(identity, apiVersion, outcome.mapped, source === 'hit', fields);
+    return { status: 200, body, result: 'success' };
   };
 }
 

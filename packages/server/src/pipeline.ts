@@ -82,6 +82,7 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
     reservedPrefixes: config.reservedPrefixes,
     ec2,
     now: deps.now,
+    trace: false,
   };
   /**
    * A mapping result is a pure function of the identity and the backends' snapshots (a backend swaps in
