@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { AuthError, quote, silentLogger } from '@iam-authenticator/core';
@@ -263,11 +262,8 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         );
       }
       if (closed) return Promise.reject(closedError());
-      const key = createHash('sha256')
-        .update(validated.presignedUrl)
-        .update('\n')
-        .update(clusterId)
-        .digest('hex');
+      // Held only while the call is in flight, like the URL the request itself carries.
+      const key = `${clusterId}\n${validated.presignedUrl}`;
       const existing = shared.get(key);
       if (existing !== undefined) return existing;
       const promise = call(validated, clusterId).finally(() => {

@@ -214,8 +214,9 @@ function parseQuery(rawQuery: string): Map<string, string> {
   if (rawQuery === '') {
     throw new AuthError('action_invalid', 'Action must be "GetCallerIdentity", received no query');
   }
-  const pairs: { rawKey: string; key: string; value: string }[] = [];
-  const seen = new Set<string>();
+  const query = new Map<string, string>();
+  // The allow-list is checked only once the whole query is known to hold no repeated key.
+  let notAllowed: string | undefined;
   for (const piece of rawQuery.split('&')) {
     const eq = piece.indexOf('=');
     if (piece === '' || eq <= 0) {
@@ -227,30 +228,25 @@ function parseQuery(rawQuery: string): Map<string, string> {
     const rawKey = piece.slice(0, eq);
     const key = asciiLower(percentDecode(rawKey, 'key'));
     const value = percentDecode(piece.slice(eq + 1), 'value');
-    if (seen.has(key)) {
+    if (query.has(key)) {
       // Allowed keys are quoted as their canonical name; anything else might be attacker text.
       throw new AuthError(
         'query_duplicate_key',
         `query parameter ${ALLOWED_KEYS.has(key) ? quote(key) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
       );
     }
-    seen.add(key);
-    pairs.push({ rawKey, key, value });
-  }
-  const query = new Map<string, string>();
-  for (const { rawKey, key, value } of pairs) {
-    if (!ALLOWED_KEYS.has(asciiLower(rawKey))) {
-      throw new AuthError(
-        'query_key_not_allowed',
-        `query parameter ${quote(rawKey, 40)} is not one of ${[...ALLOWED_KEYS].join(', ')}`,
-      );
-    }
     query.set(key, value);
+    if (notAllowed === undefined && !ALLOWED_KEYS.has(asciiLower(rawKey))) notAllowed = rawKey;
+  }
+  if (notAllowed !== undefined) {
+    throw new AuthError(
+      'query_key_not_allowed',
+      `query parameter ${quote(notAllowed, 40)} is not one of ${[...ALLOWED_KEYS].join(', ')}`,
+    );
   }
   return query;
 }
 
-/** Lower-cases A-Z only (toLowerCase would also fold non-ASCII, e.g. the Kelvin sign to "k"). */
 function asciiLower(text: string): string {
   if (!UPPER.test(text)) return text;
   return ASCII.test(text) ? text.toLowerCase() : text.replace(/[A-Z]/g, (c) => c.toLowerCase());
