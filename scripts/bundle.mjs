@@ -57,11 +57,26 @@ try {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
-  // token/get-token: a single CommonJS file (no ES module loader on kubectl's hot path). The SDK
-  // pieces needed only for profiles, roles and SSO, and yaml (only for -c/--cache), stay in
-  // node_modules and load on demand, so a cache hit or an env-credential signing reads one small file.
+  // token/get-token: CommonJS (no ES module loader on kubectl's hot path), in two files. token.cjs holds
+  // what a cache hit runs; token-mint.cjs, required only on a miss, holds the signer, credentials and
+  // cache writer (V8 parses every byte of a file it loads, so a hit should not carry the signing code).
+  // The SDK pieces needed only for profiles, roles and SSO, and yaml (only for -c/--cache), stay in
+  // node_modules and load on demand. Modules both files need are copied into each; AuthError is
+  // recognised across copies (core's errors.ts).
+  const mintEntry = new URL('../packages/cli/dist/token/mint-and-cache.js', import.meta.url).pathname;
+  const mintExternal = {
+    name: 'token-mint-external',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /mint-and-cache\.js$/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: './token-mint.cjs', external: true } : undefined,
+      );
+    },
+  };
   await build({
-    entryPoints: { token: new URL('../packages/cli/dist/token-bin.js', import.meta.url).pathname },
+    entryPoints: {
+      token: new URL('../packages/cli/dist/token-bin.js', import.meta.url).pathname,
+      'token-mint': mintEntry,
+    },
     outdir,
     outExtension: { '.js': '.cjs' },
     bundle: true,
@@ -70,7 +85,9 @@ try {
     target: 'node20',
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [workspaceSideEffectFree],
+    plugins: [mintExternal, workspaceSideEffectFree],
+    // import() of token-mint.cjs as require(): no ES module loader on a miss either.
+    supported: { 'dynamic-import': false },
     mainFields: ['module', 'main'],
     // Smaller source for V8 to read on every kubectl call; stack traces map back through the source map.
     minify: true,

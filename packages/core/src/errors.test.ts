@@ -1,4 +1,4 @@
-import { AuthError, REASONS, clip, isReason, quote } from './errors.js';
+import { AuthError, REASONS, clip, isAuthError, isReason, quote } from './errors.js';
 
 describe('AuthError', () => {
   it('carries a stable reason with its http status and exit code from the one table', () => {
@@ -21,5 +21,21 @@ describe('AuthError', () => {
   });
   it('uses snake_case reason codes only', () => {
     for (const reason of Object.keys(REASONS)) expect(reason).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+});
+
+describe('AuthError across module copies', () => {
+  it('is recognised by a brand, not by class identity', () => {
+    // What a second bundled copy of this module would build: another class with the same brand.
+    const brand = Symbol.for('@iam-authenticator/core.AuthError');
+    class CopiedAuthError extends Error {}
+    Object.defineProperty(CopiedAuthError.prototype, brand, { value: true });
+    const foreign = new CopiedAuthError('from another copy');
+    expect(foreign instanceof AuthError).toBe(true);
+    expect(isAuthError(foreign)).toBe(true);
+    expect(new Error('plain') instanceof AuthError).toBe(false);
+    expect(isAuthError({ reason: 'internal_error' })).toBe(false);
+    expect(isAuthError(null)).toBe(false);
+    expect(new AuthError('internal_error', 'x') instanceof Error).toBe(true);
   });
 });

@@ -65,7 +65,18 @@ export function isReason(value: string): value is Reason {
 
 const MAX_MESSAGE_CHARS = 200;
 
+/**
+ * Marks AuthError instances by a registered symbol rather than by class identity, so `instanceof` also
+ * holds for an AuthError made by another copy of this module (the `token` command's bundles each carry
+ * one: the cache-hit file and the signing file loaded on a miss).
+ */
+const AUTH_ERROR = Symbol.for('@iam-authenticator/core.AuthError');
+
 export class AuthError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && AUTH_ERROR in value;
+  }
+
   readonly reason: Reason;
   constructor(reason: Reason, message: string, options?: { cause?: unknown }) {
     super(clip(message), options);
@@ -79,6 +90,7 @@ export class AuthError extends Error {
     return REASONS[this.reason].exit;
   }
 }
+Object.defineProperty(AuthError.prototype, AUTH_ERROR, { value: true });
 
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;

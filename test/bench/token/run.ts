@@ -100,7 +100,20 @@ export function runTokenBench(runs = RUNS): boolean {
       `  ${c.name.padEnd(32)} ${ms.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}× floor${verdict}`,
     );
   }
-  if (!awsCli) console.log(`  ${AWS_CLI} not found: no comparison with aws eks get-token`);
+  if (awsCli) {
+    // The second target: both of our cases at most a quarter of `aws eks get-token`'s time.
+    const aws = median(samples.get('aws eks get-token')!);
+    for (const c of cases.slice(1, 3)) {
+      const ratio = median(samples.get(c.name)!) / aws;
+      const met = ratio <= 0.25;
+      if (!met) ok = false;
+      console.log(
+        `  ${c.name.padEnd(32)} ${ratio.toFixed(2)}× aws eks get-token (target ≤ 0.25×: ${met ? 'met' : 'MISSED'})`,
+      );
+    }
+  } else {
+    console.log(`  ${AWS_CLI} not found: no comparison with aws eks get-token`);
+  }
   return ok;
 }
 

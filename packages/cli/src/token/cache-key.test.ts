@@ -74,6 +74,10 @@ describe('computeCacheKey', () => {
     expect(computeCacheKey({ ...BASE, ...change }, {})).toBe(baseKey);
   });
 
+  it('tells an empty variable from an unset one', () => {
+    expect(computeCacheKey(BASE, { AWS_PROFILE: '' })).not.toBe(baseKey);
+  });
+
   it('does not change with unrelated env', () => {
     expect(computeCacheKey(BASE, { PATH: '/bin', KUBERNETES_EXEC_INFO: '{}' })).toBe(baseKey);
   });

@@ -41,10 +41,15 @@ export function cacheKeyInputs(
   config: TokenConfig,
   env: Readonly<Record<string, string | undefined>>,
 ): Record<string, unknown> {
-  const envPart: Record<string, string | null> = {};
-  for (const name of CACHE_KEY_ENV) envPart[name] = env[name] ?? null;
+  // Only the variables that are set: the hashed text stays short (it is hashed in plain JS on every
+  // kubectl call), and an unset variable still differs from every value, the empty string included.
+  const envPart: Record<string, string> = {};
+  for (const name of CACHE_KEY_ENV) {
+    const value = env[name];
+    if (value !== undefined) envPart[name] = value;
+  }
   return {
-    schema: 1,
+    schema: 2,
     clusterId: config.clusterId,
     region: config.region ?? null,
     roleArn: config.roleArn ?? null,
