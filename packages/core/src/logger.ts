@@ -7,6 +7,8 @@ export interface Logger {
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** pino's check; callers on hot paths skip building fields for a line that would be dropped. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export const silentLogger: Logger = {

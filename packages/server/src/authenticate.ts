@@ -180,16 +180,14 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     const scrubbed = options.scrubbedAccounts.has(identity.accountId);
     const user = buildUser(identity, username, groups, scrubbed);
     const body = tokenReviewAllowed(apiVersion, user);
-    const bound = {
-      ...identityFields(identity, scrubbed),
-      username,
-      groups,
-      ...(backend === undefined ? {} : { backend }),
-      uid: user.uid,
-      result: 'success',
-    };
+    const bound: Record<string, unknown> = identityFields(identity, scrubbed);
+    bound['username'] = username;
+    bound['groups'] = groups;
+    if (backend !== undefined) bound['backend'] = backend;
+    bound['uid'] = user.uid;
+    bound['result'] = 'success';
     if (!keep) {
-      logger.info({ ...bound, ...review }, 'access granted');
+      logger.info(Object.assign(bound, review), 'access granted');
       return body;
     }
     const log = logger.child(bound);

@@ -52,10 +52,21 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       metrics: createMappingMetrics(deps.registry),
     });
   const { metrics } = deps;
+  // Labelled children, one per region (and status): no label hashing per STS call.
+  const perRegion = new Map<string, { latency: { observe(s: number): void }; ok: { inc(): void } }>();
   const onCall = (event: StsCallEvent): void => {
     const labels = { StsRegion: event.stsRegion };
-    metrics.stsCallLatency.observe(labels, event.latencyMs / 1000);
-    if (event.statusCode === undefined) metrics.stsConnectionFailures.inc(labels);
+    let region = perRegion.get(event.stsRegion);
+    if (region === undefined) {
+      region = {
+        latency: metrics.stsCallLatency.labels(labels),
+        ok: metrics.stsResponses.labels({ ...labels, ResponseCode: '200' }),
+      };
+      perRegion.set(event.stsRegion, region);
+    }
+    region.latency.observe(event.latencyMs / 1000);
+    if (event.statusCode === 200) region.ok.inc();
+    else if (event.statusCode === undefined) metrics.stsConnectionFailures.inc(labels);
     else metrics.stsResponses.inc({ ...labels, ResponseCode: String(event.statusCode) });
     if (event.outcome === 'throttled') metrics.stsThrottling.inc(labels);
   };

@@ -162,6 +162,8 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     error?: AuthError,
   ): void {
     const latencyMs = Date.now() - started;
+    options.onCall?.({ stsRegion, ...(statusCode === undefined ? {} : { statusCode }), outcome, latencyMs });
+    if (outcome === 'ok' && logger.isLevelEnabled?.('debug') === false) return;
     const fields = {
       stsRegion,
       statusCode,
@@ -172,7 +174,6 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     };
     if (outcome === 'ok') logger.debug(fields, 'sts answered');
     else logger.warn(fields, 'sts call failed');
-    options.onCall?.({ stsRegion, ...(statusCode === undefined ? {} : { statusCode }), outcome, latencyMs });
   }
 
   function send(validated: ValidatedToken, clusterId: string, deadline: number): Promise<RawAnswer> {
