@@ -96,9 +96,11 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
   }
   checkSignedHeaders(query.get('x-amz-signedheaders'));
   checkExpires(query.get('x-amz-expires'));
-  const signedAt = parseAmzDate(query.get('x-amz-date'));
+  const rawDate = query.get('x-amz-date');
+  const signedAt = parseAmzDate(rawDate);
   const scope = parseCredential(query.get('x-amz-credential'));
-  if (scope.date !== amzDay(signedAt)) {
+  // parseAmzDate accepted rawDate as a real UTC date, so its first 8 characters are its day.
+  if (scope.date !== rawDate?.slice(0, 8)) {
     throw new AuthError(
       'credential_invalid',
       `X-Amz-Credential date must be the day of X-Amz-Date (${amzDay(signedAt)}), received ${quote(scope.date)}`,
@@ -226,7 +228,8 @@ function parseQuery(rawQuery: string): Map<string, string> {
       throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
     }
     const rawKey = piece.slice(0, eq);
-    const key = asciiLower(percentDecode(rawKey, 'key'));
+    const decodedKey = percentDecode(rawKey, 'key');
+    const key = asciiLower(decodedKey);
     const value = percentDecode(piece.slice(eq + 1), 'value');
     if (query.has(key)) {
       // Allowed keys are quoted as their canonical name; anything else might be attacker text.
@@ -236,7 +239,9 @@ function parseQuery(rawQuery: string): Map<string, string> {
       );
     }
     query.set(key, value);
-    if (notAllowed === undefined && !ALLOWED_KEYS.has(asciiLower(rawKey))) notAllowed = rawKey;
+    if (notAllowed === undefined && !ALLOWED_KEYS.has(decodedKey === rawKey ? key : asciiLower(rawKey))) {
+      notAllowed = rawKey;
+    }
   }
   if (notAllowed !== undefined) {
     throw new AuthError(
