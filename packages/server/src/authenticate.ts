@@ -26,7 +26,7 @@ export interface AuthenticatorOptions {
    * Applied on every review; may answer synchronously. Its result must follow the mapping backends at
    * once (the pipeline reuses a result only while every backend still serves the same snapshot).
    */
-  readonly map: (identity: Identity) => MappingOutcome | Promise<MappingOutcome>;
+  readonly map: (identity: Identity, cached: boolean) => MappingOutcome | Promise<MappingOutcome>;
   readonly cache: IdentityCache<Identity>;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
@@ -239,7 +239,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     }
     let outcome: MappingOutcome;
     try {
-      const mapping = options.map(identity);
+      const mapping = options.map(identity, source === 'hit');
       outcome = mapping instanceof Promise ? await mapping : mapping;
     } catch (error) {
       const scrubbed = options.scrubbedAccounts.has(identity.accountId);

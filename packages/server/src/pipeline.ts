@@ -33,7 +33,8 @@ export interface PipelineDeps {
 
 export interface Pipeline {
   readonly verify: (token: string) => Promise<Expiring<Identity>>;
-  readonly map: (identity: Identity) => MappingOutcome | Promise<MappingOutcome>;
+  /** `cached`: the identity came from the identity cache, so its result is worth keeping. */
+  readonly map: (identity: Identity, cached: boolean) => MappingOutcome | Promise<MappingOutcome>;
   readonly backends: readonly MappingBackend[];
   close(): Promise<void>;
 }
@@ -97,9 +98,10 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
   };
   /**
    * A mapping result is a pure function of the identity and the backends' snapshots (a backend swaps in
-   * a new MappingSet object on every change, never edits one in place). So a cached identity reuses its
-   * result while every backend still serves the same snapshot, and an aws-auth edit applies to the very
-   * next review. Results that render {{EC2PrivateDNSName}} (an EC2 lookup that can fail for a while)
+   * a new MappingSet object on every change, never edits one in place). So an identity served from the
+   * identity cache keeps its result while every backend still serves the same snapshot, and an aws-auth
+   * edit applies to the very next review. A first-seen identity keeps nothing (most are never seen again
+   * when the cache is off). Results that render {{EC2PrivateDNSName}} (an EC2 lookup that can fail for a while)
    * are matched again every time.
    */
   const mapped = new WeakMap<Identity, { snapshots: readonly MappingSet[]; outcome: MappingOutcome }>();
@@ -115,13 +117,14 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
         metrics.stsInFlight.set(sts.inFlight());
       }
     },
-    map: (identity) => {
-      const memo = mapped.get(identity);
+    map: (identity, cached) => {
+      const memo = cached ? mapped.get(identity) : undefined;
       if (memo !== undefined && memo.snapshots.every((set, i) => backends[i]?.current() === set)) {
         return memo.outcome;
       }
       // Read before matching, and matching reads them synchronously: a change during an EC2 lookup
       // makes the stored snapshots stale, so the next review matches again.
+      if (!cached) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
       const snapshots = backends.map((backend) => backend.current());
       return matchIdentity(identity, backends, matchOptions).then((result) => {
         const outcome = toOutcome(result);
