@@ -185,9 +185,15 @@ describe('token with profiles and config files', () => {
         { env, stdio: ['pipe', 'pipe', 'pipe'] },
       );
       let text = '';
+      let answered = false;
+      // The pty may close before a late write lands; the exit code and output below are what count.
+      child.stdin.on('error', () => undefined);
       child.stdout.on('data', (chunk: Buffer) => {
         text += chunk.toString('utf8');
-        if (text.includes('Assume Role MFA token code: ')) child.stdin.write('123456\n');
+        if (!answered && text.includes('Assume Role MFA token code: ')) {
+          answered = true;
+          child.stdin.write('123456\n');
+        }
       });
       child.on('error', reject);
       child.on('close', (code) => {
