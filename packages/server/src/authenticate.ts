@@ -107,7 +107,7 @@ const sameGroups = (a: readonly string[], b: readonly string[]): boolean =>
 export function createAuthenticator(options: AuthenticatorOptions) {
   const { metrics, logger, cache } = options;
   const granted = new WeakMap<Identity, Granted>();
-  // One labelled child per result: no label hashing per review.
+  // One prom-client labelled child per result, made once: no label object per review.
   const latency = new Map<ReviewResult, { observe(seconds: number): void }>();
   const observe = (result: ReviewResult, seconds: number): void => {
     let child = latency.get(result);

@@ -53,7 +53,7 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       metrics: createMappingMetrics(deps.registry),
     });
   const { metrics } = deps;
-  // Labelled children, one per region (and status): no label hashing per STS call.
+  // prom-client labelled children per region, made once: no label objects per STS call.
   const perRegion = new Map<string, { latency: { observe(s: number): void }; ok: { inc(): void } }>();
   const onCall = (event: StsCallEvent): void => {
     const labels = { StsRegion: event.stsRegion };
