@@ -211,6 +211,20 @@ describe('POST /authenticate against the STS emulator', () => {
     }
   });
 
+  it('reports the STS calls in flight when scraped', async () => {
+    const gauge = async (): Promise<string | undefined> =>
+      /^aws_iam_authenticator_sts_in_flight_requests (\d+)$/m.exec(
+        (await h.post('/metrics', '', { method: 'GET' })).body,
+      )?.[1];
+    expect(await gauge()).toBe('0');
+    h.sts.injectFaults({ count: 1, kind: 'latency', latencyMs: 600, action: 'GetCallerIdentity' });
+    const slow = h.review(await h.token('admin', { now: new Date(Date.now() - 17_000) }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await gauge()).toBe('1');
+    expect((await slow).json.status.authenticated).toBe(true);
+    expect(await gauge()).toBe('0');
+  });
+
   it('answers ok on any path of the plain health port and on /healthz once synced', async () => {
     const plain = await fetch(`${h.started.healthUrl}/anything`);
     expect(plain.status).toBe(200);

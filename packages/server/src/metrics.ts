@@ -24,6 +24,8 @@ export interface ServerMetrics {
   readonly identityCacheHits: Counter;
   readonly identityCacheMisses: Counter;
   readonly stsInFlight: Gauge;
+  /** Where the in-flight gauge reads its value at each scrape (the STS client's own count). */
+  watchStsInFlight(read: () => number): void;
 }
 
 const NS = 'aws_iam_authenticator';
@@ -35,6 +37,7 @@ export function createServerMetrics(
 ): ServerMetrics {
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  let readStsInFlight: () => number = () => 0;
   return {
     registry,
     authenticateLatency: new Histogram({
@@ -81,6 +84,13 @@ export function createServerMetrics(
       name: `${NS}_sts_in_flight_requests`,
       help: 'STS GetCallerIdentity calls in flight',
       registers,
+      // Read when scraped: exact then, and nothing to update on each STS call.
+      collect() {
+        this.set(readStsInFlight());
+      },
     }),
+    watchStsInFlight(read) {
+      readStsInFlight = read;
+    },
   };
 }

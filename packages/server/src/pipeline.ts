@@ -82,11 +82,7 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       logger: deps.logger,
       onCall,
     });
-  const inFlightTimer = setInterval(() => {
-    metrics.stsInFlight.set(sts.inFlight());
-  }, 1000);
-  inFlightTimer.unref();
-  metrics.stsInFlight.set(0);
+  metrics.watchStsInFlight(() => sts.inFlight());
   const partition = config.partition;
   if (ownBackends) await Promise.all(backends.map((backend) => backend.start()));
   const matchOptions = {
@@ -109,13 +105,8 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
     verify: async (token) => {
       // Local checks first (no network unless all pass); the token's expiry bounds its cache entry.
       const validated = validateToken(token, { partition, regions: config.regions, now: deps.now });
-      metrics.stsInFlight.set(sts.inFlight() + 1);
-      try {
-        const caller = await sts.getCallerIdentity(validated, config.clusterId);
-        return { value: buildIdentity(caller, validated), expiresAt: validated.expiresAt };
-      } finally {
-        metrics.stsInFlight.set(sts.inFlight());
-      }
+      const caller = await sts.getCallerIdentity(validated, config.clusterId);
+      return { value: buildIdentity(caller, validated), expiresAt: validated.expiresAt };
     },
     map: (identity, cached) => {
       const memo = cached ? mapped.get(identity) : undefined;
@@ -134,7 +125,7 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
     },
     backends,
     async close() {
-      clearInterval(inFlightTimer);
+      metrics.watchStsInFlight(() => 0);
       if (ownSts) sts.close();
       if (deps.ec2 === undefined) ec2.close();
       if (ownBackends) await Promise.all(backends.map((backend) => backend.stop()));
