@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { AuthError } from '@iam-authenticator/core';
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.';
@@ -6,6 +7,9 @@ export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 export const MAX_TOKEN_BYTES = 16 * 1024;
 
 const BASE64URL_UNPADDED = /^[A-Za-z0-9_-]*$/;
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** By payload length mod 4: the low bits of the last character that carry no data (must be zero). */
+const SPARE_BITS = [0, 0, 0b1111, 0b11] as const;
 
 /** `k8s-aws-v1.` + unpadded base64url of the presigned URL text. */
 export function encodeToken(presignedUrl: string): string {
@@ -38,14 +42,15 @@ export function decodeToken(token: string): string {
   if (payload.length % 4 === 1) {
     throw new AuthError('token_bad_encoding', 'token payload has an impossible base64url length');
   }
-  const bytes = Buffer.from(payload, 'base64url');
-  // Non-canonical trailing bits (e.g. "QR" vs "QQ") decode to the same bytes: accept only the canonical form.
-  if (bytes.toString('base64url') !== payload) {
+  // Non-canonical trailing bits (e.g. "QR" vs "QQ") decode to the same bytes: accept only the canonical
+  // form, whose last character leaves the bits past the data zero.
+  const spare = SPARE_BITS[payload.length % 4] ?? 0;
+  if ((BASE64URL_ALPHABET.indexOf(payload.charAt(payload.length - 1)) & spare) !== 0) {
     throw new AuthError('token_bad_encoding', 'token payload is not canonical base64url');
   }
-  const text = bytes.toString('utf8');
-  if (Buffer.from(text, 'utf8').compare(bytes) !== 0) {
+  const bytes = Buffer.from(payload, 'base64url');
+  if (!isUtf8(bytes)) {
     throw new AuthError('token_bad_encoding', 'token payload is not valid UTF-8');
   }
-  return text;
+  return bytes.toString('utf8');
 }
