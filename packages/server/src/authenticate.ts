@@ -148,6 +148,30 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         };
   }
 
+  /** The log fields of a denial once the identity is known. */
+  function deniedFields(
+    identity: Identity,
+    client: string | undefined,
+    tokenId: string,
+    source: CacheLookup<Identity>['source'],
+  ): Record<string, unknown> {
+    const scrubbed = options.scrubbedAccounts.has(identity.accountId);
+    return { client, tokenId, cache: source, ...identityFields(identity, scrubbed) };
+  }
+
+  /** A verifier or mapping failure: its own reason, or internal_error (logged as a fault) for a foreign error. */
+  function fail(
+    started: number,
+    fields: Record<string, unknown>,
+    apiVersion: TokenReviewApiVersion | undefined,
+    error: unknown,
+    stage: 'verifier' | 'mapping',
+  ): ReviewAnswer {
+    if (isAuthError(error)) return deny(started, fields, apiVersion, error.reason, error.message);
+    logger.error({ ...fields, err: describe(error) }, `${stage} fault`);
+    return deny(started, fields, apiVersion, 'internal_error', `unexpected ${stage} failure`);
+  }
+
   /** The kept answer of an identity, if the mapping still gives the same user for this apiVersion. */
   function keptAnswer(
     identity: Identity,
@@ -223,18 +247,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       metrics.identityCacheHits.inc();
     } else {
       try {
-        const found = await cache.lookupKey(key, () => options.verify(token));
-        identity = found.value;
-        source = found.source;
-        if (source === 'hit') metrics.identityCacheHits.inc();
-        else metrics.identityCacheMisses.inc();
+        ({ value: identity, source } = await cache.load(key, () => options.verify(token)));
+        metrics.identityCacheMisses.inc();
       } catch (error) {
-        const fields: Record<string, unknown> = { client, tokenId };
-        if (!isAuthError(error)) {
-          logger.error({ ...fields, err: describe(error) }, 'verifier fault');
-          return deny(started, fields, apiVersion, 'internal_error', 'unexpected verifier failure');
-        }
-        return deny(started, fields, apiVersion, error.reason, error.message);
+        return fail(started, { client, tokenId }, apiVersion, error, 'verifier');
       }
     }
     let outcome: MappingOutcome;
@@ -242,17 +258,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       const mapping = options.map(identity, source === 'hit');
       outcome = mapping instanceof Promise ? await mapping : mapping;
     } catch (error) {
-      const scrubbed = options.scrubbedAccounts.has(identity.accountId);
-      const fields = { client, tokenId, cache: source, ...identityFields(identity, scrubbed) };
-      if (!isAuthError(error)) {
-        logger.error({ ...fields, err: describe(error) }, 'mapping fault');
-        return deny(started, fields, apiVersion, 'internal_error', 'unexpected mapping failure');
-      }
-      return deny(started, fields, apiVersion, error.reason, error.message);
+      return fail(started, deniedFields(identity, client, tokenId, source), apiVersion, error, 'mapping');
     }
     if (outcome.mapped === undefined) {
-      const scrubbed = options.scrubbedAccounts.has(identity.accountId);
-      const fields = { client, tokenId, cache: source, ...identityFields(identity, scrubbed) };
+      const fields = deniedFields(identity, client, tokenId, source);
       return deny(started, fields, apiVersion, outcome.denyReason ?? 'identity_unmapped', outcome.detail);
     }
     const elapsed = performance.now() - started;

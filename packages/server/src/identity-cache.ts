@@ -39,8 +39,10 @@ export class IdentityCache<T> {
     return this.entries.size;
   }
 
-  lookup(token: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
-    return this.lookupKey(IdentityCache.key(token), load);
+  async lookup(token: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
+    const key = IdentityCache.key(token);
+    const cached = this.get(key);
+    return cached !== undefined ? { value: cached, source: 'hit' } : this.load(key, load);
   }
 
   /** The live value cached under `key` (sha256 hex of the token), if any: the synchronous hit path. */
@@ -54,10 +56,11 @@ export class IdentityCache<T> {
     return cached.value;
   }
 
-  /** As `lookup`, with the key (sha256 hex of the token) computed by the caller. */
-  async lookupKey(key: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
-    const cached = this.get(key);
-    if (cached !== undefined) return { value: cached, source: 'hit' };
+  /**
+   * The miss path, after `get(key)` found nothing: joins the load already in flight for `key`, or runs
+   * `load` and caches what it returns.
+   */
+  async load(key: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
     const pending = this.inFlight.get(key);
     if (pending !== undefined) return { value: (await pending).value, source: 'shared' };
     const promise = load();

@@ -113,9 +113,9 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       if (memo !== undefined && memo.snapshots.every((set, i) => backends[i]?.current() === set)) {
         return memo.outcome;
       }
+      if (!cached) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
       // Read before matching, and matching reads them synchronously: a change during an EC2 lookup
       // makes the stored snapshots stale, so the next review matches again.
-      if (!cached) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
       const snapshots = backends.map((backend) => backend.current());
       return matchIdentity(identity, backends, matchOptions).then((result) => {
         const outcome = toOutcome(result);
