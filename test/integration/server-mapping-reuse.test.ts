@@ -106,3 +106,49 @@ it('matches a {{EC2PrivateDNSName}} mapping again on every review: an EC2 failur
   // Both later reviews asked EC2 (the resolver here keeps no names), though the identity was cached.
   expect((ec2.counts()['DescribeInstances'] ?? 0) - calls).toBe(2);
 });
+
+it('answers each new token of an identity already answered from the current mapping', async () => {
+  // Each token is new (another signing second), so each review is an identity-cache miss whose identity
+  // the server has answered before: the kept answer must still follow every edit.
+  // Signed one second further back each time, from one fixed instant: never the same token twice.
+  const base = Date.now();
+  let second = 0;
+  const fresh = (): Promise<string> => h.token('nobody', { now: new Date(base - ++second * 1000) });
+  const user = (answer: Awaited<ReturnType<Harness['review']>>) => answer.json.status.user;
+  const calls = h.sts.counts()['GetCallerIdentity'] ?? 0;
+
+  await writeMappings([{ userarn: USERS.nobody.arn, username: 'one', groups: ['a'] }]);
+  for (let i = 0; i < 3; i++) {
+    expect(user(await h.review(await fresh()))).toMatchObject({ username: 'one', groups: ['a'] });
+  }
+  await writeMappings([{ userarn: USERS.nobody.arn, username: 'two', groups: ['b'] }]);
+  expect(user(await h.review(await fresh()))).toMatchObject({ username: 'two', groups: ['b'] });
+  await writeMappings([]);
+  expect((await h.review(await fresh())).json.status).toMatchObject({
+    authenticated: false,
+    error: 'identity_unmapped',
+  });
+  await writeMappings([{ userarn: USERS.nobody.arn, username: 'one', groups: ['a'] }]);
+  expect(user(await h.review(await fresh()))).toMatchObject({ username: 'one', groups: ['a'] });
+  expect((h.sts.counts()['GetCallerIdentity'] ?? 0) - calls).toBe(6);
+});
+
+it('never answers one session with another session’s access key id', async () => {
+  await writeMappings([], [{ rolearn: ROLES.dev.arn, username: 'dev:{{SessionName}}', groups: ['dev'] }]);
+  // Two sessions of one role under one session name: the same ARN and user id, other access keys.
+  const first = await h.assumeRole('admin', ROLES.dev.arn, 'shared-session');
+  const second = await h.assumeRole('admin', ROLES.dev.arn, 'shared-session');
+  expect(second.accessKeyId).not.toBe(first.accessKeyId);
+  const base = Date.now();
+  for (const [credentials, ago] of [
+    [first, 1],
+    [second, 2],
+    [first, 3],
+    [second, 4],
+  ] as const) {
+    const token = await h.tokenFor(credentials, { now: new Date(base - ago * 1000) });
+    const { user } = (await h.review(token)).json.status;
+    expect(user).toMatchObject({ username: 'dev:shared-session', groups: ['dev'] });
+    expect(user.extra?.['accessKeyId']).toEqual([credentials.accessKeyId]);
+  }
+});

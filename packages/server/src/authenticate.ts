@@ -25,8 +25,9 @@ export interface AuthenticatorOptions {
   /**
    * Applied on every review; may answer synchronously. Its result must follow the mapping backends at
    * once (the pipeline reuses a result only while every backend still serves the same snapshot).
+   * `known`: this identity object was reviewed before, so a result kept for it is likely to be used again.
    */
-  readonly map: (identity: Identity, cached: boolean) => MappingOutcome | Promise<MappingOutcome>;
+  readonly map: (identity: Identity, known: boolean) => MappingOutcome | Promise<MappingOutcome>;
   readonly cache: IdentityCache<Identity>;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
@@ -107,6 +108,9 @@ const sameGroups = (a: readonly string[], b: readonly string[]): boolean =>
 export function createAuthenticator(options: AuthenticatorOptions) {
   const { metrics, logger, cache } = options;
   const granted = new WeakMap<Identity, Granted>();
+  // Identity objects reviewed at least once: the identity cache hands back the same object for a cached
+  // token, and the pipeline's interner for a new token of an identity already answered.
+  const reviewed = new WeakSet<Identity>();
   // One prom-client labelled child per result, made once: no label object per review.
   const latency = new Map<ReviewResult, { observe(seconds: number): void }>();
   const observe = (result: ReviewResult, seconds: number): void => {
@@ -190,8 +194,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
   /**
    * Builds the answer (a pure function of identity, username, groups and apiVersion) and logs it. It is
-   * kept, with a child logger holding the identity and mapping fields, once the identity is served from
-   * the cache: a token seen once (or a server without identity cache) keeps nothing.
+   * kept, with a child logger holding the identity and mapping fields, from the second review of an
+   * identity on: an identity seen once keeps nothing.
    */
   function grant(
     identity: Identity,
@@ -253,9 +257,11 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         return fail(started, { client, tokenId }, apiVersion, error, 'verifier');
       }
     }
+    const known = reviewed.has(identity);
+    if (!known) reviewed.add(identity);
     let outcome: MappingOutcome;
     try {
-      const mapping = options.map(identity, source === 'hit');
+      const mapping = options.map(identity, known);
       outcome = mapping instanceof Promise ? await mapping : mapping;
     } catch (error) {
       return fail(started, deniedFields(identity, client, tokenId, source), apiVersion, error, 'mapping');
@@ -272,7 +278,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       kept.log.info(fields, 'access granted');
       return { status: 200, body: kept.body, result: 'success' };
     }
-    const body = grant(identity, apiVersion, outcome.mapped, source === 'hit', fields);
+    const body = grant(identity, apiVersion, outcome.mapped, known, fields);
     return { status: 200, body, result: 'success' };
   };
 }

@@ -14,6 +14,7 @@ import type { MappingOutcome } from './authenticate.js';
 import { buildBackends } from './backends.js';
 import type { ServerConfig } from './config.js';
 import type { Expiring } from './identity-cache.js';
+import { IdentityInterner } from './identity-interner.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** The STS client the pipeline needs (token's createStsClient). */
@@ -33,8 +34,8 @@ export interface PipelineDeps {
 
 export interface Pipeline {
   readonly verify: (token: string) => Promise<Expiring<Identity>>;
-  /** `cached`: the identity came from the identity cache, so its result is worth keeping. */
-  readonly map: (identity: Identity, cached: boolean) => MappingOutcome | Promise<MappingOutcome>;
+  /** `known`: the identity object was reviewed before, so its result is worth keeping. */
+  readonly map: (identity: Identity, known: boolean) => MappingOutcome | Promise<MappingOutcome>;
   readonly backends: readonly MappingBackend[];
   close(): Promise<void>;
 }
@@ -94,26 +95,27 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
   };
   /**
    * A mapping result is a pure function of the identity and the backends' snapshots (a backend swaps in
-   * a new MappingSet object on every change, never edits one in place). So an identity served from the
-   * identity cache keeps its result while every backend still serves the same snapshot, and an aws-auth
-   * edit applies to the very next review. A first-seen identity keeps nothing (most are never seen again
-   * when the cache is off). Results that render {{EC2PrivateDNSName}} (an EC2 lookup that can fail for a while)
-   * are matched again every time.
+   * a new MappingSet object on every change, never edits one in place). So an identity reviewed before
+   * (a cached token, or a new token of an identity the interner already holds) keeps its result while
+   * every backend still serves the same snapshot, and an aws-auth edit applies to the very next review.
+   * A first-seen identity keeps nothing. Results that render {{EC2PrivateDNSName}} (an EC2 lookup that
+   * can fail for a while) are matched again every time.
    */
   const mapped = new WeakMap<Identity, { snapshots: readonly MappingSet[]; outcome: MappingOutcome }>();
+  const interner = new IdentityInterner(config.identityCacheMaxEntries);
   return {
     verify: async (token) => {
       // Local checks first (no network unless all pass); the token's expiry bounds its cache entry.
       const validated = validateToken(token, { partition, regions: config.regions, now: deps.now });
       const caller = await sts.getCallerIdentity(validated, config.clusterId);
-      return { value: buildIdentity(caller, validated), expiresAt: validated.expiresAt };
+      return { value: interner.intern(buildIdentity(caller, validated)), expiresAt: validated.expiresAt };
     },
-    map: (identity, cached) => {
-      const memo = cached ? mapped.get(identity) : undefined;
+    map: (identity, known) => {
+      const memo = known ? mapped.get(identity) : undefined;
       if (memo !== undefined && memo.snapshots.every((set, i) => backends[i]?.current() === set)) {
         return memo.outcome;
       }
-      if (!cached) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
+      if (!known) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
       // Read before matching, and matching reads them synchronously: a change during an EC2 lookup
       // makes the stored snapshots stale, so the next review matches again.
       const snapshots = backends.map((backend) => backend.current());

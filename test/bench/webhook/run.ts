@@ -7,6 +7,7 @@
  *   node test/dist/bench/webhook/run.js [--duration SECONDS] [--rounds N]
  */
 import { execFile } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer as createHttpsServer, request } from 'node:https';
 import type { Server } from 'node:https';
@@ -14,8 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import type { Logger } from '@iam-authenticator/core';
+import { createServerLogger } from '@iam-authenticator/cli';
 import {
   createSelfSignedCa,
   createServer,
@@ -138,11 +138,10 @@ async function main(): Promise<number> {
     identities: { users, roles: [], instances: [] },
     tls: { cert: stsCert.certPem, key: stsCert.keyPem },
   });
-  // As the CLI's server logger: one JSON line per review, written in 4 KiB batches.
-  const logger = pino(
-    { level: 'info' },
-    pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }),
-  ) as unknown as Logger;
+  // The CLI's own server logger (one JSON line per review, batched), writing to /dev/null.
+  const devNull = openSync('/dev/null', 'w');
+  const serverLogger = createServerLogger('info', devNull);
+  const logger = serverLogger.logger;
 
   const startOurs = async (
     name: string,
@@ -367,6 +366,8 @@ async function main(): Promise<number> {
   passThrough.close();
   stsAgent.destroy();
   await sts.close();
+  serverLogger.close();
+  closeSync(devNull);
   await rm(dir, { recursive: true, force: true });
   return checks.every(([, ok]) => ok) ? 0 : 1;
 }
