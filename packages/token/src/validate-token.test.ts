@@ -1,7 +1,7 @@
 import { AuthError } from '@iam-authenticator/core';
 import { presignCallerIdentity } from './presign.js';
 import { MAX_TOKEN_BYTES, TOKEN_PREFIX, encodeToken } from './token-format.js';
-import { validateToken } from './validate-token.js';
+import { ALLOWED_KEYS, SDK_SPELLINGS, parseAmzDate, validateToken } from './validate-token.js';
 import type { VerifierConfig } from './validate-token.js';
 
 const NOW = new Date('2023-04-28T00:05:00Z');
@@ -398,5 +398,79 @@ describe('validateToken messages', () => {
     expect(
       errorOf(() => validateToken(tokenOf(basePairs(), 'https://sts.eu-west-1.evil/'), AWS)).message,
     ).toBe('sts host "sts.eu-west-1.evil" is not an sts endpoint of partition aws');
+  });
+});
+
+describe('parseAmzDate', () => {
+  /** What a Date round trip accepts: the instant whose UTC fields read back as written. */
+  function byRoundTrip(text: string): number | undefined {
+    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+    if (match === null) return undefined;
+    const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+    const same =
+      date.getUTCFullYear() === y &&
+      date.getUTCMonth() === mo - 1 &&
+      date.getUTCDate() === d &&
+      date.getUTCHours() === h &&
+      date.getUTCMinutes() === mi &&
+      date.getUTCSeconds() === s;
+    return same ? date.getTime() : undefined;
+  }
+
+  it('accepts exactly the dates whose fields survive a Date round trip', () => {
+    const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+    const years = [0, 1, 99, 100, 1600, 1700, 1900, 1970, 2000, 2023, 2024, 2100, 2400, 9999];
+    const times = ['000000', '235959', '240000', '236000', '235960', '120000', '995999'];
+    let checked = 0;
+    for (const year of years) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          for (const time of times) {
+            const text = `${pad(year, 4)}${pad(month, 2)}${pad(day, 2)}T${time}Z`;
+            const expected = byRoundTrip(text);
+            let got: number | undefined;
+            try {
+              got = parseAmzDate(text).getTime();
+            } catch (error) {
+              expect(error).toBeInstanceOf(AuthError);
+              expect((error as AuthError).reason).toBe('date_invalid');
+            }
+            if (got !== expected) throw new Error(`${text}: expected ${expected}, received ${got}`);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBe(years.length * 14 * 33 * times.length);
+  });
+
+  it('refuses anything but yyyymmddTHHMMSSZ', () => {
+    for (const text of [
+      undefined,
+      '',
+      '20230428T000000',
+      '20230428T000000z',
+      '2023-04-28T00:00:00Z',
+      '20230428T000000.5Z',
+      '२०२३0428T000000Z',
+    ]) {
+      expect(() => parseAmzDate(text)).toThrow(/X-Amz-Date must look like/);
+    }
+  });
+});
+
+describe('SDK_SPELLINGS', () => {
+  it('maps nine spellings, each to an allowed key that it lower-cases to', () => {
+    expect(SDK_SPELLINGS.size).toBe(9);
+    expect(new Set(SDK_SPELLINGS.values())).toEqual(ALLOWED_KEYS);
+    for (const [spelling, key] of SDK_SPELLINGS) expect(spelling.toLowerCase()).toBe(key);
   });
 });

@@ -38,7 +38,7 @@ export const MAX_EXPIRES_SECONDS = 900;
 
 const SCHEME = 'https://';
 /** Lower-cased allow-list of query keys (reference §2.1 #11). */
-const ALLOWED_KEYS = new Set([
+export const ALLOWED_KEYS: ReadonlySet<string> = new Set([
   'action',
   'version',
   'x-amz-algorithm',
@@ -55,7 +55,7 @@ const HEX_ESCAPES = /%(?![0-9A-Fa-f]{2})/;
 const UPPER = /[A-Z]/;
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const AMZ_DATE = /^\d{8}T\d{6}Z$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const SCOPE_DATE = /^\d{8}$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
@@ -207,29 +207,60 @@ function firstIndexOf(text: string, chars: readonly string[]): number {
 }
 
 /**
+ * The nine allowed keys as the AWS SDKs spell them, to their lower-case names: a key spelled so is
+ * allowed and decodes to itself, so it skips decoding and lower-casing. Exported for its test.
+ */
+export const SDK_SPELLINGS: ReadonlyMap<string, string> = new Map(
+  [
+    'Action',
+    'Version',
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+    'X-Amz-Security-Token',
+    'X-Amz-Signature',
+    'X-Amz-SignedHeaders',
+  ].map((spelling) => [spelling, spelling.toLowerCase()]),
+);
+
+/**
  * Walks the raw query once. CVE-2022-2385: keys that differ only in letter case are separate
  * parameters for STS but were one for the reference, so the checked value could differ from the signed
  * one. Every key is therefore compared case-insensitively (after percent-decoding) and any repeat is
  * rejected before any other query check; then the raw key must be one of the nine allowed names.
+ * Pieces are the text between `&`s, as `split('&')` gives them (empty ones included).
  */
 function parseQuery(rawQuery: string): Map<string, string> {
   if (rawQuery === '') {
     throw new AuthError('action_invalid', 'Action must be "GetCallerIdentity", received no query');
   }
   const query = new Map<string, string>();
+  const semicolon = rawQuery.includes(';');
   // The allow-list is checked only once the whole query is known to hold no repeated key.
   let notAllowed: string | undefined;
-  for (const piece of rawQuery.split('&')) {
+  for (let start = 0; start <= rawQuery.length;) {
+    let end = rawQuery.indexOf('&', start);
+    if (end < 0) end = rawQuery.length;
+    const piece = rawQuery.slice(start, end);
+    start = end + 1;
     const eq = piece.indexOf('=');
-    if (piece === '' || eq <= 0) {
+    if (eq <= 0) {
       throw new AuthError('url_invalid', 'presigned url query has an empty key or a key without "="');
     }
-    if (piece.includes(';')) {
+    if (semicolon && piece.includes(';')) {
       throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
     }
     const rawKey = piece.slice(0, eq);
-    const decodedKey = percentDecode(rawKey, 'key');
-    const key = asciiLower(decodedKey);
+    // An SDK spelling is allowed and decodes to itself; anything else takes the whole path.
+    let key = SDK_SPELLINGS.get(rawKey);
+    if (key === undefined) {
+      const decodedKey = percentDecode(rawKey, 'key');
+      key = asciiLower(decodedKey);
+      if (notAllowed === undefined && !ALLOWED_KEYS.has(decodedKey === rawKey ? key : asciiLower(rawKey))) {
+        notAllowed = rawKey;
+      }
+    }
     const value = percentDecode(piece.slice(eq + 1), 'value');
     if (query.has(key)) {
       // Allowed keys are quoted as their canonical name; anything else might be attacker text.
@@ -239,9 +270,6 @@ function parseQuery(rawQuery: string): Map<string, string> {
       );
     }
     query.set(key, value);
-    if (notAllowed === undefined && !ALLOWED_KEYS.has(decodedKey === rawKey ? key : asciiLower(rawKey))) {
-      notAllowed = rawKey;
-    }
   }
   if (notAllowed !== undefined) {
     throw new AuthError(
@@ -299,35 +327,49 @@ function checkExpires(value: string | undefined): void {
   }
 }
 
-/** `yyyymmddTHHMMSSZ`, a real calendar instant (no fractional seconds, unlike Go's parser). */
-function parseAmzDate(value: string | undefined): Date {
-  const match = value === undefined ? null : AMZ_DATE.exec(value);
-  if (match === null) {
+/**
+ * `yyyymmddTHHMMSSZ`, a real calendar instant (no fractional seconds, unlike Go's parser). Years before
+ * 0100 are refused, as `Date.UTC` would read them as 19xx. Exported for its exhaustive test.
+ */
+export function parseAmzDate(value: string | undefined): Date {
+  if (value === undefined || !AMZ_DATE.test(value)) {
     throw new AuthError(
       'date_invalid',
       `X-Amz-Date must look like 20060102T150405Z, received ${describe(value)}`,
     );
   }
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const year = digits(value, 0, 4);
+  const month = digits(value, 4, 2);
+  const day = digits(value, 6, 2);
+  const hour = digits(value, 9, 2);
+  const minute = digits(value, 11, 2);
+  const second = digits(value, 13, 2);
   if (
-    date.getUTCFullYear() !== year ||
-    date.getUTCMonth() !== month - 1 ||
-    date.getUTCDate() !== day ||
-    date.getUTCHours() !== hour ||
-    date.getUTCMinutes() !== minute ||
-    date.getUTCSeconds() !== second
+    year < 100 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
   ) {
     throw new AuthError('date_invalid', `X-Amz-Date is not a real date, received ${describe(value)}`);
   }
-  return date;
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+}
+
+/** The number written by the ASCII digits at `value[at, at + count)` (already known to be digits). */
+function digits(value: string, at: number, count: number): number {
+  let number = 0;
+  for (let i = at; i < at + count; i++) number = number * 10 + value.charCodeAt(i) - 48;
+  return number;
+}
+
+/** Proleptic Gregorian, as Date. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function amzDay(date: Date): string {
