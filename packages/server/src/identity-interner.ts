@@ -1,4 +1,15 @@
-import type { Identity } from '@iam-authenticator/token';
+import { buildIdentity } from '@iam-authenticator/token';
+import type { CallerIdentity, Identity, ValidatedToken } from '@iam-authenticator/token';
+
+/** What an identity is built from: STS's answer and two fields of the token. */
+interface Source {
+  readonly arn: string;
+  readonly account: string;
+  readonly userId: string;
+  readonly accessKeyId: string;
+  readonly host: string;
+  readonly identity: Identity;
+}
 
 /**
  * One object per distinct identity. A kubectl user signs a new token every few minutes with the same
@@ -6,12 +17,13 @@ import type { Identity } from '@iam-authenticator/token';
  * back the object it answered then lets the per-identity memos (the mapping result, the answer's text
  * and the bound log fields, all keyed by the object) serve a new token as they serve a cached one.
  *
- * Two identities are the same only when every field is equal, the access key id included, so a memo
- * never answers for an identity whose answer would differ. The most recently seen `maxEntries`
- * identities are kept (least recently seen dropped first); nothing of the token is kept.
+ * An identity is a pure function of STS's Arn, Account and UserId and of the token's access key id and
+ * STS host (`buildIdentity`), so equal inputs give the same object and any other input its own. The most
+ * recently seen `maxEntries` identities are kept (least recently seen dropped first); nothing of the
+ * token itself is kept.
  */
 export class IdentityInterner {
-  private readonly known = new Map<string, Identity>();
+  private readonly known = new Map<string, Source>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -19,36 +31,34 @@ export class IdentityInterner {
     return this.known.size;
   }
 
-  intern(identity: Identity): Identity {
-    if (this.maxEntries <= 0) return identity;
-    const key = `${identity.arn}\0${identity.canonicalArn}\0${identity.accountId}\0${identity.userId}\0${identity.sessionName}\0${identity.accessKeyId}\0${identity.stsEndpoint}\0${identity.principalId}`;
+  /** `buildIdentity(caller, validated)`, or the object it gave for the same inputs before. */
+  identityOf(caller: CallerIdentity, validated: ValidatedToken): Identity {
+    const { arn, account, userId } = caller;
+    const { accessKeyId, host } = validated;
+    const key = `${arn}\0${account}\0${userId}\0${accessKeyId}\0${host}`;
     const existing = this.known.get(key);
-    if (existing !== undefined && sameIdentity(existing, identity)) {
+    // The fields are compared too: a NUL inside a field could make two input lists join alike.
+    if (
+      existing !== undefined &&
+      existing.arn === arn &&
+      existing.account === account &&
+      existing.userId === userId &&
+      existing.accessKeyId === accessKeyId &&
+      existing.host === host
+    ) {
       // Re-inserted: Map order = recency order.
       this.known.delete(key);
       this.known.set(key, existing);
-      return existing;
+      return existing.identity;
     }
-    // New, or a key shared by two field lists (only possible with a NUL inside a field): the newer wins.
+    // Throws for an STS answer that names no valid identity; nothing is kept then.
+    const identity = buildIdentity(caller, validated);
     this.known.delete(key);
-    this.known.set(key, identity);
+    this.known.set(key, { arn, account, userId, accessKeyId, host, identity });
     if (this.known.size > this.maxEntries) {
       const oldest = this.known.keys().next();
       if (oldest.done !== true) this.known.delete(oldest.value);
     }
     return identity;
   }
-}
-
-function sameIdentity(a: Identity, b: Identity): boolean {
-  return (
-    a.arn === b.arn &&
-    a.canonicalArn === b.canonicalArn &&
-    a.accountId === b.accountId &&
-    a.userId === b.userId &&
-    a.sessionName === b.sessionName &&
-    a.accessKeyId === b.accessKeyId &&
-    a.stsEndpoint === b.stsEndpoint &&
-    a.principalId === b.principalId
-  );
 }

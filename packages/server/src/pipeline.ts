@@ -6,7 +6,7 @@ import {
   needsEc2PrivateDnsName,
 } from '@iam-authenticator/mapping';
 import type { Ec2DnsResolver, MappingBackend, MappingSet, MatchResult } from '@iam-authenticator/mapping';
-import { buildIdentity, createStsClient, validateToken } from '@iam-authenticator/token';
+import { createStsClient, validateToken } from '@iam-authenticator/token';
 import type { Identity, StsCallEvent, StsClient } from '@iam-authenticator/token';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
@@ -108,7 +108,7 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       // Local checks first (no network unless all pass); the token's expiry bounds its cache entry.
       const validated = validateToken(token, { partition, regions: config.regions, now: deps.now });
       const caller = await sts.getCallerIdentity(validated, config.clusterId);
-      return { value: interner.intern(buildIdentity(caller, validated)), expiresAt: validated.expiresAt };
+      return { value: interner.identityOf(caller, validated), expiresAt: validated.expiresAt };
     },
     map: (identity, known) => {
       const memo = known ? mapped.get(identity) : undefined;
