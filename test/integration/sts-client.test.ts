@@ -382,6 +382,21 @@ describe('sts client: concurrency bound and single-flight', () => {
     expect(fake.seen).toHaveLength(3);
   });
 
+  it('sends each identical call in flight with singleFlight off (for callers that join them)', async () => {
+    const held: ServerResponse[] = [];
+    const fake = await startFakeSts(stsKeys, (_req, res) => held.push(res));
+    const sts = client(fake, { singleFlight: false });
+    const token = await validated();
+    const calls = [sts.getCallerIdentity(token, CLUSTER), sts.getCallerIdentity(token, CLUSTER)];
+    await waitFor(() => held.length === 2);
+    for (const res of held) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(OK_BODY);
+    }
+    expect(new Set((await Promise.all(calls)).map((r) => r.arn)).size).toBe(1);
+    expect(fake.seen).toHaveLength(2);
+  });
+
   it('fails queued calls when closed', async () => {
     const fake = await startFakeSts(stsKeys, () => {
       // holds every request

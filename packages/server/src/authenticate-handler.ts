@@ -24,10 +24,11 @@ function send(
   res: ServerResponse,
   status: number,
   type: string,
-  body: string,
+  body: string | Buffer,
   extra?: Record<string, string>,
 ): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(status, { 'content-type': type, 'content-length': length, ...extra });
   res.end(body);
 }
 
@@ -103,7 +104,7 @@ export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
       void options
         .authenticate(parsed.review.token, parsed.review.apiVersion, req.socket.remoteAddress)
         .then((answer) => {
-          send(res, answer.status, JSON_TYPE, answer.body);
+          send(res, answer.status, JSON_TYPE, answer.bytes ?? answer.body);
         });
     });
   };

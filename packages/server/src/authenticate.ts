@@ -38,6 +38,8 @@ export interface AuthenticatorOptions {
 export interface ReviewAnswer {
   readonly status: number;
   readonly body: string;
+  /** `body` as UTF-8, when kept encoded (a kept answer is written without encoding it again). */
+  readonly bytes?: Buffer;
   readonly result: ReviewResult;
 }
 
@@ -98,6 +100,7 @@ interface Granted {
   readonly groups: readonly string[];
   readonly backend: string | undefined;
   readonly body: string;
+  readonly bytes: Buffer;
   readonly log: Logger;
 }
 
@@ -219,7 +222,15 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       return body;
     }
     const log = logger.child(bound);
-    granted.set(identity, { apiVersion, username, groups: [...groups], backend, body, log });
+    granted.set(identity, {
+      apiVersion,
+      username,
+      groups: [...groups],
+      backend,
+      body,
+      bytes: Buffer.from(body, 'utf8'),
+      log,
+    });
     log.info(review, 'access granted');
     return body;
   }
@@ -276,7 +287,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     const kept = keptAnswer(identity, apiVersion, outcome.mapped);
     if (kept !== undefined) {
       kept.log.info(fields, 'access granted');
-      return { status: 200, body: kept.body, result: 'success' };
+      return { status: 200, body: kept.body, bytes: kept.bytes, result: 'success' };
     }
     const body = grant(identity, apiVersion, outcome.mapped, known, fields);
     return { status: 200, body, result: 'success' };

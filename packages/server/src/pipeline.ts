@@ -82,6 +82,9 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       ...(config.stsCaFile === '' ? {} : { ca: readFileSync(config.stsCaFile, 'utf8') }),
       logger: deps.logger,
       onCall,
+      // The identity cache joins concurrent reviews of one token already (a token is one URL, as
+      // decodeToken accepts canonical base64url only).
+      singleFlight: false,
     });
   metrics.watchStsInFlight(() => sts.inFlight());
   const partition = config.partition;

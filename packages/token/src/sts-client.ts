@@ -21,6 +21,11 @@ export interface StsClientOptions {
   logger?: Logger | undefined;
   /** Called once per finished STS request, for metrics. */
   onCall?: ((event: StsCallEvent) => void) | undefined;
+  /**
+   * Identical calls in flight share one request (default true). A caller that already joins identical
+   * lookups itself (the webhook's identity cache, keyed by the token's sha256) turns it off.
+   */
+  singleFlight?: boolean | undefined;
 }
 
 /** What STS's GetCallerIdentity said. */
@@ -45,7 +50,7 @@ export interface StsClient {
   /**
    * GETs exactly the URL the client signed, adding `x-k8s-aws-id: <clusterId>` (the server's own ID, so
    * STS rejects tokens signed for another cluster) and `Accept: application/json`. Identical calls in
-   * flight share one request. Throws `AuthError` sts_throttled / sts_rejected / sts_unavailable /
+   * flight share one request (unless `singleFlight` is off). Throws `AuthError` sts_throttled / sts_rejected / sts_unavailable /
    * sts_response_invalid.
    */
   getCallerIdentity(validated: ValidatedToken, clusterId: string): Promise<CallerIdentity>;
@@ -87,6 +92,7 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
   const override =
     options.endpointOverride === undefined ? undefined : parseOverride(options.endpointOverride);
   const logger = options.logger ?? silentLogger;
+  const singleFlight = options.singleFlight ?? true;
   const agent = new Agent({
     keepAlive: true,
     maxSockets: maxConcurrency,
@@ -263,6 +269,7 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         );
       }
       if (closed) return Promise.reject(closedError());
+      if (!singleFlight) return call(validated, clusterId);
       // Held only while the call is in flight, like the URL the request itself carries.
       const key = `${clusterId}\n${validated.presignedUrl}`;
       const existing = shared.get(key);
