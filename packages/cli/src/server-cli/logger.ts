@@ -31,24 +31,20 @@ export interface BufferedLogger {
   close(): void;
 }
 
-/** Lines held before they go to the file descriptor's writer at once (one event-loop turn at most). */
+/** Lines are handed to the file descriptor's writer in batches of this many characters (or on a flush). */
 const BATCH_CHARS = 16 * 1024;
 
 /**
  * The webhook logs one line per review. pino's file writer (sonic-boom) appends each line to the text it
  * holds and measures that whole text again on every line, so under load each line costs as much as all
- * lines not yet written. Lines are therefore gathered here and handed over joined, once per event-loop
- * turn (or at 16 Ki characters); sonic-boom still does all the file work: 4 KiB writes, EAGAIN retries,
- * the periodic and final flushes. Measured in test/bench/webhook.
+ * lines not yet written, and every 4 KiB it wakes a thread-pool thread to write. Lines are therefore
+ * gathered here and handed over joined, 16 Ki characters at a time, and by the periodic (1 s), explicit
+ * and final flushes; sonic-boom still does all the file work (async writes, EAGAIN retries, the final
+ * synchronous flush). Measured in test/bench/webhook.
  */
 class LineBatch {
   private lines: string[] = [];
   private chars = 0;
-  private scheduled = false;
-  private readonly drain = (): void => {
-    this.scheduled = false;
-    this.handOver();
-  };
 
   constructor(private readonly destination: ReturnType<typeof pino.destination>) {}
 
@@ -56,14 +52,10 @@ class LineBatch {
     this.lines.push(line);
     this.chars += line.length;
     if (this.chars >= BATCH_CHARS) this.handOver();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.drain);
-    }
     return true;
   }
 
-  /** pino's `logger.flush()`. */
+  /** pino's `logger.flush()`, and the periodic flush. */
   flush(callback?: (error?: Error) => void): void {
     this.handOver();
     this.destination.flush(callback);
@@ -84,9 +76,9 @@ class LineBatch {
 }
 
 /**
- * The webhook's logger: JSON lines on the file descriptor `fd` (the process's stderr), batched: gathered
- * for one event-loop turn, written at 4 KiB or every second, and on close, so a busy server does not make
- * one write per request.
+ * The webhook's logger: JSON lines on the file descriptor `fd` (the process's stderr), batched: written
+ * 16 Ki characters at a time, every second, and on close, so a busy server does not make one write per
+ * request.
  */
 export function createServerLogger(verbosity: string | undefined, fd = 2): BufferedLogger {
   const destination = pino.destination({ dest: fd, minLength: 4096, sync: false });
