@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,5 +63,22 @@ describe('createServerLogger', () => {
     expect(lines(path).map((line) => line['n'])).toEqual([1]);
     buffered.close();
     closeSync(fd);
+  });
+
+  it('writes what it holds when the process exits without closing it (an uncaught error)', () => {
+    const script = `
+      import { createServerLogger } from ${JSON.stringify(new URL('./logger.js', import.meta.url).href)};
+      const { logger } = createServerLogger('info');
+      for (let n = 0; n < 3; n++) logger.info({ n }, 'held line');
+      throw new Error('crash');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.status).not.toBe(0);
+    const held = child.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(held.map((line) => line['n'])).toEqual([0, 1, 2]);
+    expect(child.stderr).toContain('Error: crash');
   });
 });

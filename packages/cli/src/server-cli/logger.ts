@@ -91,10 +91,16 @@ export function createServerLogger(verbosity: string | undefined, fd = 2): Buffe
     batch.flush();
   }, 1000);
   timer.unref();
+  // pino flushes sonic-boom itself when the process exits; the lines held here go first.
+  const onExit = (): void => {
+    batch.flushSync();
+  };
+  process.once('exit', onExit);
   return {
     logger,
     close() {
       clearInterval(timer);
+      process.off('exit', onExit);
       batch.flushSync();
     },
   };
