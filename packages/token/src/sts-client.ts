@@ -103,12 +103,9 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
   let active = 0;
   let closed = false;
 
+  /** Waits for a slot of a full client (`call` takes a free one itself). */
   function acquire(deadline: number): Promise<void> {
     if (closed) return Promise.reject(closedError());
-    if (active < maxConcurrency) {
-      active++;
-      return Promise.resolve();
-    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -139,7 +136,9 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
   async function call(validated: ValidatedToken, clusterId: string): Promise<CallerIdentity> {
     const started = Date.now();
     const deadline = started + timeoutMs;
-    await acquire(deadline);
+    // A free slot is taken at once; only a full client waits (or fails when closed).
+    if (!closed && active < maxConcurrency) active++;
+    else await acquire(deadline);
     const stsRegion = stsRegionOf(validated.host);
     try {
       const response = await send(validated, clusterId, deadline);
