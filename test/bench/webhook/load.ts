@@ -12,6 +12,8 @@ interface LoadConfig {
   connections: number;
   durationSeconds: number;
   overallRate?: number;
+  /** A fixed number of requests instead of a duration (the instruction counts of instructions.ts). */
+  amount?: number;
 }
 
 const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as LoadConfig;
@@ -20,7 +22,9 @@ const result = await autocannon({
   url: config.url,
   method: 'POST',
   connections: config.connections,
-  duration: config.durationSeconds,
+  ...(config.amount === undefined
+    ? { duration: config.durationSeconds }
+    : { amount: config.amount, timeout: 120 }),
   ...(config.overallRate === undefined ? {} : { overallRate: config.overallRate }),
   headers: { 'content-type': 'application/json' },
   tlsOptions: { ca: config.ca, servername: 'localhost' },

@@ -58,6 +58,7 @@ async function load(
   ca: string,
   bodies: string[],
   overallRate?: number,
+  amount?: number,
 ): Promise<Summary> {
   const file = join(dir, `load-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(
@@ -69,6 +70,7 @@ async function load(
       connections: CONNECTIONS,
       durationSeconds: DURATION,
       ...(overallRate === undefined ? {} : { overallRate }),
+      ...(amount === undefined ? {} : { amount }),
     }),
   );
   return new Promise((resolvePromise, reject) => {
@@ -277,6 +279,46 @@ async function main(): Promise<number> {
   ];
   const missBodies = tokens.map(review);
   const ca = cached.ca;
+  const shutdown = async (): Promise<void> => {
+    await cached.server.stop({ drainMs: 100 });
+    await uncached.server.stop({ drainMs: 100 });
+    bare.closeAllConnections();
+    passThrough.closeAllConnections();
+    bare.close();
+    passThrough.close();
+    stsAgent.destroy();
+    await sts.close();
+    serverLogger.close();
+    closeSync(devNull);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  // Under valgrind (instructions.ts): warm one scenario up, then count the instructions of a fixed
+  // number of its requests only, with callgrind's instrumentation switched on around them.
+  const callgrindArg = process.argv.indexOf('--callgrind');
+  if (callgrindArg > 0) {
+    const scenario = process.argv[callgrindArg + 1] ?? '';
+    const requests = Number(process.argv[process.argv.indexOf('--requests') + 1] ?? 2000);
+    const targets: Record<string, [string, string[]]> = {
+      bare: [bareUrl, hitBody],
+      hit: [cached.url, hitBody],
+      pass: [passUrl, missBodies],
+      miss: [uncached.url, missBodies],
+    };
+    const target = targets[scenario];
+    if (target === undefined)
+      throw new Error(`--callgrind expects one of ${Object.keys(targets).join(', ')}`);
+    await load(dir, target[0], ca, target[1], undefined, 3 * requests);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('callgrind_control', ['--instr=on', String(process.pid)], { stdio: 'ignore' });
+    const counted = await load(dir, target[0], ca, target[1], undefined, requests);
+    execFileSync('callgrind_control', ['--instr=off', String(process.pid)], { stdio: 'ignore' });
+    process.stdout.write(
+      `${JSON.stringify({ scenario, requests: counted.total, non2xx: counted.non2xx })}\n`,
+    );
+    await shutdown();
+    return counted.non2xx === 0 && counted.errors === 0 ? 0 : 1;
+  }
 
   // Warm-up (JIT, TLS session caches, keep-alive pools).
   for (const u of [bareUrl, cached.url, uncached.url])
@@ -358,17 +400,7 @@ async function main(): Promise<number> {
   const failures = Object.values(results).reduce((n, r) => n + r.errors + r.timeouts, 0);
   if (failures > 0) process.stdout.write(`note: ${failures} transport errors/timeouts during the runs\n`);
 
-  await cached.server.stop({ drainMs: 100 });
-  await uncached.server.stop({ drainMs: 100 });
-  bare.closeAllConnections();
-  passThrough.closeAllConnections();
-  bare.close();
-  passThrough.close();
-  stsAgent.destroy();
-  await sts.close();
-  serverLogger.close();
-  closeSync(devNull);
-  await rm(dir, { recursive: true, force: true });
+  await shutdown();
   return checks.every(([, ok]) => ok) ? 0 : 1;
 }
 
