@@ -235,11 +235,72 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     return body;
   }
 
-  return async function review(
+  /** The answer for a verified identity: mapped (synchronously when the mapping allows), logged, built. */
+  function answerFor(
+    identity: Identity,
+    source: CacheLookup<Identity>['source'],
+    started: number,
+    apiVersion: TokenReviewApiVersion | undefined,
+    client: string | undefined,
+    tokenId: string,
+  ): ReviewAnswer | Promise<ReviewAnswer> {
+    const known = reviewed.has(identity);
+    if (!known) reviewed.add(identity);
+    const mappingFailed = (error: unknown): ReviewAnswer =>
+      fail(started, deniedFields(identity, client, tokenId, source), apiVersion, error, 'mapping');
+    let mapping: MappingOutcome | Promise<MappingOutcome>;
+    try {
+      mapping = options.map(identity, known);
+    } catch (error) {
+      return mappingFailed(error);
+    }
+    const answer = (outcome: MappingOutcome): ReviewAnswer => {
+      if (outcome.mapped === undefined) {
+        const fields = deniedFields(identity, client, tokenId, source);
+        return deny(started, fields, apiVersion, outcome.denyReason ?? 'identity_unmapped', outcome.detail);
+      }
+      const elapsed = performance.now() - started;
+      observe('success', elapsed / 1000);
+      const fields = { client, tokenId, cache: source, latencyMs: Math.round(elapsed * 1000) / 1000 };
+      const kept = keptAnswer(identity, apiVersion, outcome.mapped);
+      if (kept !== undefined) {
+        kept.log.info(fields, 'access granted');
+        return { status: 200, body: kept.body, bytes: kept.bytes, result: 'success' };
+      }
+      const body = grant(identity, apiVersion, outcome.mapped, known, fields);
+      return { status: 200, body, result: 'success' };
+    };
+    return mapping instanceof Promise ? mapping.then(answer, mappingFailed) : answer(mapping);
+  }
+
+  /** An identity-cache miss: verifies the token (or joins the verification in flight), then answers. */
+  async function verifyThenAnswer(
+    token: string,
+    key: string,
+    started: number,
+    apiVersion: TokenReviewApiVersion | undefined,
+    client: string | undefined,
+    tokenId: string,
+  ): Promise<ReviewAnswer> {
+    let lookup: CacheLookup<Identity>;
+    try {
+      lookup = await cache.load(key, () => options.verify(token));
+      metrics.identityCacheMisses.inc();
+    } catch (error) {
+      return fail(started, { client, tokenId }, apiVersion, error, 'verifier');
+    }
+    return answerFor(lookup.value, lookup.source, started, apiVersion, client, tokenId);
+  }
+
+  /**
+   * One review. A cache hit whose mapping result is kept is answered synchronously (no promise, no
+   * microtask); everything else resolves later. Never throws or rejects.
+   */
+  return function review(
     token: string,
     apiVersion: TokenReviewApiVersion | undefined,
     client?: string,
-  ): Promise<ReviewAnswer> {
+  ): ReviewAnswer | Promise<ReviewAnswer> {
     const started = performance.now();
     if (token === '') {
       return deny(
@@ -253,44 +314,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     // One sha256 serves as cache key and, cut to 16 hex, as the logged tokenId (= core's tokenFingerprint).
     const key = IdentityCache.key(token);
     const tokenId = key.slice(0, 16);
-    let identity: Identity;
-    let source: CacheLookup<Identity>['source'];
     const cached = cache.get(key);
-    if (cached !== undefined) {
-      identity = cached;
-      source = 'hit';
-      metrics.identityCacheHits.inc();
-    } else {
-      try {
-        ({ value: identity, source } = await cache.load(key, () => options.verify(token)));
-        metrics.identityCacheMisses.inc();
-      } catch (error) {
-        return fail(started, { client, tokenId }, apiVersion, error, 'verifier');
-      }
-    }
-    const known = reviewed.has(identity);
-    if (!known) reviewed.add(identity);
-    let outcome: MappingOutcome;
-    try {
-      const mapping = options.map(identity, known);
-      outcome = mapping instanceof Promise ? await mapping : mapping;
-    } catch (error) {
-      return fail(started, deniedFields(identity, client, tokenId, source), apiVersion, error, 'mapping');
-    }
-    if (outcome.mapped === undefined) {
-      const fields = deniedFields(identity, client, tokenId, source);
-      return deny(started, fields, apiVersion, outcome.denyReason ?? 'identity_unmapped', outcome.detail);
-    }
-    const elapsed = performance.now() - started;
-    observe('success', elapsed / 1000);
-    const fields = { client, tokenId, cache: source, latencyMs: Math.round(elapsed * 1000) / 1000 };
-    const kept = keptAnswer(identity, apiVersion, outcome.mapped);
-    if (kept !== undefined) {
-      kept.log.info(fields, 'access granted');
-      return { status: 200, body: kept.body, bytes: kept.bytes, result: 'success' };
-    }
-    const body = grant(identity, apiVersion, outcome.mapped, known, fields);
-    return { status: 200, body, result: 'success' };
+    if (cached === undefined) return verifyThenAnswer(token, key, started, apiVersion, client, tokenId);
+    metrics.identityCacheHits.inc();
+    return answerFor(cached, 'hit', started, apiVersion, client, tokenId);
   };
 }
 
