@@ -1,4 +1,4 @@
-import { AuthError, quote, systemClock } from '@iam-authenticator/core';
+import { AuthError, quote, setMostRecent, systemClock } from '@iam-authenticator/core';
 import type { Clock } from '@iam-authenticator/core';
 import type { MappingMetrics } from './metrics.js';
 
@@ -78,13 +78,7 @@ export function createEc2DnsResolver(options: Ec2DnsResolverOptions): Ec2DnsReso
   let closed = false;
 
   const remember = (id: string, name: string): void => {
-    cache.delete(id);
-    cache.set(id, { name, expiresAt: now().getTime() + ttlMs });
-    while (cache.size > maxEntries) {
-      const oldest = cache.keys().next();
-      if (oldest.done === true) break;
-      cache.delete(oldest.value);
-    }
+    setMostRecent(cache, id, { name, expiresAt: now().getTime() + ttlMs }, maxEntries);
   };
 
   const callOnce = async (ids: readonly string[]): Promise<ReadonlyMap<string, string>> => {

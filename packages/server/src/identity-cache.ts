@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setMostRecent } from '@iam-authenticator/core';
 
 export interface IdentityCacheOptions {
   /** Longest time an entry is kept, ms (DESIGN: default 60 s). 0 disables caching (single-flight stays). */
@@ -49,10 +50,11 @@ export class IdentityCache<T> {
   get(key: string): T | undefined {
     const cached = this.entries.get(key);
     if (cached === undefined) return undefined;
-    this.entries.delete(key);
-    if (cached.expiresAtMs <= this.options.now().getTime()) return undefined;
-    // Re-inserted: Map order = recency order (LRU).
-    this.entries.set(key, cached);
+    if (cached.expiresAtMs <= this.options.now().getTime()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    setMostRecent(this.entries, key, cached, this.options.maxEntries);
     return cached.value;
   }
 
@@ -83,11 +85,6 @@ export class IdentityCache<T> {
     const nowMs = this.options.now().getTime();
     const expiresAtMs = Math.min(nowMs + this.options.ttlMs, loaded.expiresAt.getTime());
     if (expiresAtMs <= nowMs) return;
-    this.entries.set(key, { value: loaded.value, expiresAtMs });
-    while (this.entries.size > this.options.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done === true) break;
-      this.entries.delete(oldest.value);
-    }
+    setMostRecent(this.entries, key, { value: loaded.value, expiresAtMs }, this.options.maxEntries);
   }
 }

@@ -1,3 +1,4 @@
+import { setMostRecent } from '@iam-authenticator/core';
 import { buildIdentity } from '@iam-authenticator/token';
 import type { CallerIdentity, Identity, ValidatedToken } from '@iam-authenticator/token';
 
@@ -46,19 +47,12 @@ export class IdentityInterner {
       existing.accessKeyId === accessKeyId &&
       existing.host === host
     ) {
-      // Re-inserted: Map order = recency order.
-      this.known.delete(key);
-      this.known.set(key, existing);
+      setMostRecent(this.known, key, existing, this.maxEntries);
       return existing.identity;
     }
     // Throws for an STS answer that names no valid identity; nothing is kept then.
     const identity = buildIdentity(caller, validated);
-    this.known.delete(key);
-    this.known.set(key, { arn, account, userId, accessKeyId, host, identity });
-    if (this.known.size > this.maxEntries) {
-      const oldest = this.known.keys().next();
-      if (oldest.done !== true) this.known.delete(oldest.value);
-    }
+    setMostRecent(this.known, key, { arn, account, userId, accessKeyId, host, identity }, this.maxEntries);
     return identity;
   }
 }
