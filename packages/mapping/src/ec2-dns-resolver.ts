@@ -1,4 +1,4 @@
-import { AuthError, quote, setMostRecent, systemClock } from '@iam-authenticator/core';
+import { AuthError, RecencyMap, quote, systemClock } from '@iam-authenticator/core';
 import type { Clock } from '@iam-authenticator/core';
 import type { MappingMetrics } from './metrics.js';
 
@@ -71,14 +71,14 @@ export function createEc2DnsResolver(options: Ec2DnsResolverOptions): Ec2DnsReso
   const limiter = createRateLimiter(options.qps ?? 15, options.burst ?? 5);
   const describe = options.describeInstances ?? sdkDescribeInstances(options);
 
-  const cache = new Map<string, { name: string; expiresAt: number }>();
+  const cache = new RecencyMap<string, { name: string; expiresAt: number }>(maxEntries);
   const inFlight = new Map<string, Promise<string>>();
   let pending = new Map<string, Waiter>();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   const remember = (id: string, name: string): void => {
-    setMostRecent(cache, id, { name, expiresAt: now().getTime() + ttlMs }, maxEntries);
+    cache.set(id, { name, expiresAt: now().getTime() + ttlMs });
   };
 
   const callOnce = async (ids: readonly string[]): Promise<ReadonlyMap<string, string>> => {

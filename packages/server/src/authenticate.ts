@@ -90,9 +90,9 @@ export function buildUser(
 }
 
 /**
- * What is reused, per cached identity, while the mapping gives the same user: the answer's text and a
- * child logger with the identity and mapping fields already bound (pino serialises bindings once), so a
- * cache hit formats only the per-review fields.
+ * What is reused, per cached identity, while the mapping gives the same user: the answer's text and
+ * child loggers with the identity, mapping and cache fields already bound (pino serialises bindings
+ * once), so a cache hit formats only the per-review fields.
  */
 interface Granted {
   readonly apiVersion: TokenReviewApiVersion | undefined;
@@ -102,6 +102,18 @@ interface Granted {
   readonly body: string;
   readonly bytes: Buffer;
   readonly log: Logger;
+  /** `log` with the cache source bound too, made on first use: a review formats only its own fields. */
+  readonly bySource: { [source in CacheLookup<Identity>['source']]?: Logger };
+}
+
+/** The kept child logger of `kept` for reviews answered from `source`. */
+function sourceLog(kept: Granted, source: CacheLookup<Identity>['source']): Logger {
+  let log = kept.bySource[source];
+  if (log === undefined) {
+    log = kept.log.child({ cache: source });
+    kept.bySource[source] = log;
+  }
+  return log;
 }
 
 const sameGroups = (a: readonly string[], b: readonly string[]): boolean =>
@@ -205,6 +217,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     apiVersion: TokenReviewApiVersion | undefined,
     mapped: NonNullable<MappingOutcome['mapped']>,
     keep: boolean,
+    source: CacheLookup<Identity>['source'],
     review: Record<string, unknown>,
   ): string {
     const { username, groups, backend } = mapped;
@@ -218,20 +231,22 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     bound['uid'] = user.uid;
     bound['result'] = 'success';
     if (!keep) {
+      bound['cache'] = source;
       logger.info(Object.assign(bound, review), 'access granted');
       return body;
     }
-    const log = logger.child(bound);
-    granted.set(identity, {
+    const kept: Granted = {
       apiVersion,
       username,
       groups: [...groups],
       backend,
       body,
       bytes: Buffer.from(body, 'utf8'),
-      log,
-    });
-    log.info(review, 'access granted');
+      log: logger.child(bound),
+      bySource: {},
+    };
+    granted.set(identity, kept);
+    sourceLog(kept, source).info(review, 'access granted');
     return body;
   }
 
@@ -261,13 +276,13 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       }
       const elapsed = performance.now() - started;
       observe('success', elapsed / 1000);
-      const fields = { client, tokenId, cache: source, latencyMs: Math.round(elapsed * 1000) / 1000 };
+      const fields = { client, tokenId, latencyMs: Math.round(elapsed * 1000) / 1000 };
       const kept = keptAnswer(identity, apiVersion, outcome.mapped);
       if (kept !== undefined) {
-        kept.log.info(fields, 'access granted');
+        sourceLog(kept, source).info(fields, 'access granted');
         return { status: 200, body: kept.body, bytes: kept.bytes, result: 'success' };
       }
-      const body = grant(identity, apiVersion, outcome.mapped, known, fields);
+      const body = grant(identity, apiVersion, outcome.mapped, known, source, fields);
       return { status: 200, body, result: 'success' };
     };
     return mapping instanceof Promise ? mapping.then(answer, mappingFailed) : answer(mapping);

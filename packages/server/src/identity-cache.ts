@@ -1,10 +1,10 @@
 import { hash } from 'node:crypto';
-import { setMostRecent } from '@iam-authenticator/core';
+import { RecencyMap } from '@iam-authenticator/core';
 
 export interface IdentityCacheOptions {
   /** Longest time an entry is kept, ms (DESIGN: default 60 s). 0 disables caching (single-flight stays). */
   readonly ttlMs: number;
-  /** Entry bound; the least recently used entry is evicted first. */
+  /** Entry bound; the least recently used entry is evicted first (approximately: core's RecencyMap). */
   readonly maxEntries: number;
   readonly now: () => Date;
 }
@@ -27,10 +27,12 @@ export interface Expiring<T> {
  * token make one STS call. Failures are never cached.
  */
 export class IdentityCache<T> {
-  private readonly entries = new Map<string, { value: T; expiresAtMs: number }>();
+  private readonly entries: RecencyMap<string, { value: T; expiresAtMs: number }>;
   private readonly inFlight = new Map<string, Promise<Expiring<T>>>();
 
-  constructor(private readonly options: IdentityCacheOptions) {}
+  constructor(private readonly options: IdentityCacheOptions) {
+    this.entries = new RecencyMap(options.maxEntries);
+  }
 
   static key(token: string): string {
     return hash('sha256', token, 'hex');
@@ -54,7 +56,6 @@ export class IdentityCache<T> {
       this.entries.delete(key);
       return undefined;
     }
-    setMostRecent(this.entries, key, cached, this.options.maxEntries);
     return cached.value;
   }
 
@@ -85,6 +86,6 @@ export class IdentityCache<T> {
     const nowMs = this.options.now().getTime();
     const expiresAtMs = Math.min(nowMs + this.options.ttlMs, loaded.expiresAt.getTime());
     if (expiresAtMs <= nowMs) return;
-    setMostRecent(this.entries, key, { value: loaded.value, expiresAtMs }, this.options.maxEntries);
+    this.entries.set(key, { value: loaded.value, expiresAtMs });
   }
 }

@@ -1,4 +1,4 @@
-import { setMostRecent } from '@iam-authenticator/core';
+import { RecencyMap } from '@iam-authenticator/core';
 import { buildIdentity } from '@iam-authenticator/token';
 import type { CallerIdentity, Identity, ValidatedToken } from '@iam-authenticator/token';
 
@@ -19,14 +19,16 @@ interface Source {
  * and the bound log fields, all keyed by the object) serve a new token as they serve a cached one.
  *
  * An identity is a pure function of STS's Arn, Account and UserId and of the token's access key id and
- * STS host (`buildIdentity`), so equal inputs give the same object and any other input its own. The most
- * recently seen `maxEntries` identities are kept (least recently seen dropped first); nothing of the
- * token itself is kept.
+ * STS host (`buildIdentity`), so equal inputs give the same object and any other input its own. At most
+ * `maxEntries` identities are kept, the least recently seen dropped first (core's RecencyMap); nothing
+ * of the token itself is kept.
  */
 export class IdentityInterner {
-  private readonly known = new Map<string, Source>();
+  private readonly known: RecencyMap<string, Source>;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(maxEntries: number) {
+    this.known = new RecencyMap(maxEntries);
+  }
 
   get size(): number {
     return this.known.size;
@@ -47,12 +49,11 @@ export class IdentityInterner {
       existing.accessKeyId === accessKeyId &&
       existing.host === host
     ) {
-      setMostRecent(this.known, key, existing, this.maxEntries);
       return existing.identity;
     }
     // Throws for an STS answer that names no valid identity; nothing is kept then.
     const identity = buildIdentity(caller, validated);
-    setMostRecent(this.known, key, { arn, account, userId, accessKeyId, host, identity }, this.maxEntries);
+    this.known.set(key, { arn, account, userId, accessKeyId, host, identity });
     return identity;
   }
 }
