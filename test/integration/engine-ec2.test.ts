@@ -18,6 +18,7 @@ import type { Identity } from '@iam-authenticator/token';
 
 const ACCT = '555555555555';
 const NODE_ROLE = 'devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6';
+const READER_ROLE = `arn:aws:iam::${ACCT}:role/ec2-describer`;
 const KEY = { accessKeyId: 'AKIAEC2READER0000001', secretAccessKey: 'ec2-reader-secret-key-for-tests-only' };
 
 const instanceIds = Array.from({ length: 14 }, (_, i) => `i-0abc${i.toString(16).padStart(13, '0')}`);
@@ -53,7 +54,13 @@ describe('EC2PrivateDNSName through the emulator', () => {
     emulator = await startStsEmulator({
       identities: {
         users: [{ ...KEY, arn: `arn:aws:iam::${ACCT}:user/ec2-reader`, userId: 'AIDAEC2READER' }],
-        roles: [],
+        roles: [
+          {
+            arn: READER_ROLE,
+            roleId: 'AROAEC2READER000001',
+            trustedPrincipals: [`arn:aws:iam::${ACCT}:user/ec2-reader`],
+          },
+        ],
         instances: instanceIds.map((instanceId) => ({ instanceId, privateDnsName: dnsOf(instanceId) })),
       },
     });
@@ -159,5 +166,33 @@ describe('EC2PrivateDNSName through the emulator', () => {
     expect(result.denyReason).toBe('mapping_render_failed');
     expect(result.denyDetail).toMatch(/SignatureDoesNotMatch|signature/i);
     expect(emulator.counts().rejected).toBeGreaterThanOrEqual(1);
+  });
+
+  it('assumes assumeRoleArn with the given credentials; a source ARN without an account sends only x-amz-source-arn', async () => {
+    // The SDK's configured-endpoint variable sends the AssumeRole call to the emulator.
+    process.env['AWS_ENDPOINT_URL_STS'] = emulator.url;
+    try {
+      resolver = createEc2DnsResolver({
+        region: 'us-east-1',
+        endpoint: emulator.url,
+        credentials: KEY,
+        assumeRoleArn: READER_ROLE,
+        sourceArn: 'arn:aws:s3:::audit-bucket',
+        qps: 0,
+      });
+      const id = instanceIds[12] ?? '';
+      expect(await resolver.resolve(id)).toBe(dnsOf(id));
+    } finally {
+      delete process.env['AWS_ENDPOINT_URL_STS'];
+    }
+    expect(emulator.lastAssumeRole()).toEqual({
+      roleArn: READER_ROLE,
+      sessionName: 'aws-iam-authenticator-ec2',
+      sourceArn: 'arn:aws:s3:::audit-bucket',
+    });
+    expect(emulator.lastCaller('AssumeRole')).toBe(`arn:aws:iam::${ACCT}:user/ec2-reader`);
+    expect(emulator.lastCaller('DescribeInstances')).toBe(
+      `arn:aws:sts::${ACCT}:assumed-role/ec2-describer/aws-iam-authenticator-ec2`,
+    );
   });
 });

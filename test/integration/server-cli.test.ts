@@ -1,9 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { postJson, startServerProcess } from '../support/index.js';
 import { CLUSTER, MAPPINGS, USERS, startHarness } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -70,57 +70,20 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
         },
       }),
     );
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'server',
-        '--config',
-        file,
-        '--sts-endpoint-override',
-        h.sts.url,
-        '--sts-ca',
-        join(h.dir, 'sts-ca.pem'),
-      ],
-      { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+    const server = await startServerProcess(
+      ['--config', file, '--sts-endpoint-override', h.sts.url, '--sts-ca', join(h.dir, 'sts-ca.pem')],
+      ENV,
     );
-    let stderr = '';
-    const url = await new Promise<string>((resolvePromise, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const match = /serving (https:\/\/\S+)/.exec(stderr);
-        if (match?.[1] !== undefined) resolvePromise(match[1]);
-      });
-      child.once('exit', () => {
-        reject(new Error(`server exited early: ${stderr}`));
-      });
-    });
     const ca = await readFile(join(dir, 'state', 'cert.pem'), 'utf8');
     const token = await h.token('admin', { now: new Date(Date.now() - 17_000) });
-    const body = await new Promise<string>((resolvePromise, reject) => {
-      const req = request(
-        url,
-        { method: 'POST', ca, servername: 'localhost', headers: { 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => {
-            resolvePromise(text);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(
-        JSON.stringify({ apiVersion: 'authentication.k8s.io/v1beta1', kind: 'TokenReview', spec: { token } }),
-      );
-    });
+    const { text: body } = await postJson(
+      server.url,
+      ca,
+      JSON.stringify({ apiVersion: 'authentication.k8s.io/v1beta1', kind: 'TokenReview', spec: { token } }),
+    );
     expect(JSON.parse(body)).toMatchObject({ status: { authenticated: true, user: { username: 'admin' } } });
-    const code = await new Promise<number | null>((resolvePromise) => {
-      child.once('exit', (c) => {
-        resolvePromise(c);
-      });
-      child.kill('SIGTERM');
-    });
+    const code = await server.stop();
+    const stderr = server.stderr();
     expect(code).toBe(0);
     expect(stderr).toContain('"msg":"access granted"');
     expect(stderr).toContain('STS ENDPOINT OVERRIDE');

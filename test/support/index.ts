@@ -19,3 +19,6 @@ export { createTestCa, issueTestCert } from './tls.js';
 export type { IssueTestCertOptions, TestKeyPair } from './tls.js';
 export { runProcess } from './run-process.js';
 export type { ProcessResult, RunProcessOptions } from './run-process.js';
+export { postJson } from './https-post.js';
+export { CLI_BIN, startServerProcess } from './server-process.js';
+export type { ServerProcess } from './server-process.js';

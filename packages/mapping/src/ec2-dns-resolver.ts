@@ -1,5 +1,6 @@
 import { AuthError, RecencyMap, quote, systemClock } from '@iam-authenticator/core';
 import type { Clock } from '@iam-authenticator/core';
+import type { FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
 import type { MappingMetrics } from './metrics.js';
 
 /** Turns an EC2 instance id into its private DNS name (for {{EC2PrivateDNSName}}). */
@@ -25,6 +26,17 @@ export interface Ec2DnsResolverOptions {
   readonly endpoint?: string;
   /** Static credentials or an SDK credential provider. Default: the SDK's default chain. */
   readonly credentials?: Ec2StaticCredentials | (() => Promise<Ec2StaticCredentials>);
+  /**
+   * Assume this role (with `credentials` or the default chain) and make the DescribeInstances calls with
+   * its credentials (reference `server.ec2DescribeInstancesRoleARN`). The SDK keeps the role's credentials
+   * until shortly before they expire (sessions of one hour).
+   */
+  readonly assumeRoleArn?: string;
+  /**
+   * Sent on those AssumeRole calls as `x-amz-source-arn`, with its account as `x-amz-source-account`
+   * (reference `server.sourceARN`: confused-deputy protection in the role's trust policy).
+   */
+  readonly sourceArn?: string;
   /** DescribeInstances calls per second (reference flag --ec2-describeInstances-qps). Default 15; 0 = no limit. */
   readonly qps?: number;
   /** Burst of the rate limit (--ec2-describeInstances-burst). Default 5. */
@@ -229,10 +241,12 @@ function sdkDescribeInstances(options: Ec2DnsResolverOptions): DescribeInstances
   let client: Promise<DescribeInstancesFn> | undefined;
   const load = async (): Promise<DescribeInstancesFn> => {
     const { EC2Client, DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+    const credentials =
+      options.assumeRoleArn === undefined ? options.credentials : await roleCredentials(options);
     const ec2 = new EC2Client({
       region: options.region,
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(credentials === undefined ? {} : { credentials }),
       maxAttempts: 2,
       requestHandler: {
         requestTimeout: options.timeoutMs ?? 10_000,
@@ -256,3 +270,50 @@ function sdkDescribeInstances(options: Ec2DnsResolverOptions): DescribeInstances
     return (await client)(ids);
   };
 }
+
+/** The account field of an ARN (`arn:partition:service:region:account:resource`), "" when it has none. */
+export function accountOfArn(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+type SdkPlugin = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[number];
+
+/** A role's credentials for the EC2 client: the SDK's AssumeRole provider, with the source headers. */
+async function roleCredentials(options: Ec2DnsResolverOptions): Promise<() => Promise<Ec2StaticCredentials>> {
+  const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+  const { sourceArn } = options;
+  const sourceHeaders: Record<string, string> =
+    sourceArn === undefined || sourceArn === ''
+      ? {}
+      : {
+          'x-amz-source-arn': sourceArn,
+          ...(accountOfArn(sourceArn) === '' ? {} : { 'x-amz-source-account': accountOfArn(sourceArn) }),
+        };
+  // Added before signing, so the headers are part of the signature.
+  const sourcePlugin: SdkPlugin = {
+    applyToStack(stack) {
+      stack.add(
+        (next) => (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers !== undefined) Object.assign(request.headers, sourceHeaders);
+          return next(args);
+        },
+        { step: 'build', name: 'iamAuthenticatorSourceHeaders' },
+      );
+    },
+  };
+  return fromTemporaryCredentials({
+    params: {
+      RoleArn: options.assumeRoleArn,
+      RoleSessionName: EC2_ROLE_SESSION_NAME,
+      DurationSeconds: 3600,
+    },
+    ...(options.credentials === undefined ? {} : { masterCredentials: options.credentials }),
+    // The SDK's STS endpoint for the region (AWS_ENDPOINT_URL_STS overrides it).
+    clientConfig: { region: options.region },
+    clientPlugins: Object.keys(sourceHeaders).length === 0 ? [] : [sourcePlugin],
+  });
+}
+
+/** The session name of the EC2 role's AssumeRole calls (CloudTrail shows it). */
+export const EC2_ROLE_SESSION_NAME = 'aws-iam-authenticator-ec2';

@@ -108,6 +108,41 @@ describe('resolveServerConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(10);
   });
 
+  it('checks server.ec2DescribeInstancesRoleARN and server.sourceARN, and warns when sourceARN has no role', () => {
+    const role = 'arn:aws:iam::111122223333:role/ec2-reader';
+    const source = 'arn:aws:eks:us-east-1:111122223333:cluster/prod';
+    const both = resolveServerConfig(
+      { clusterID: 'c', server: { ec2DescribeInstancesRoleARN: role, sourceARN: source } },
+      {},
+      {},
+    );
+    expect(both.problems).toEqual([]);
+    expect(both.warnings).toEqual([]);
+    expect(both.config).toMatchObject({ ec2DescribeInstancesRoleArn: role, sourceArn: source });
+    // An ARN without an account (S3 style) is an ARN: only x-amz-source-arn is then sent.
+    const noAccount = resolveServerConfig(
+      { clusterID: 'c', server: { ec2DescribeInstancesRoleARN: role, sourceARN: 'arn:aws:s3:::bucket' } },
+      {},
+      {},
+    );
+    expect(noAccount.problems).toEqual([]);
+    const bad = resolveServerConfig(
+      { clusterID: 'c', server: { ec2DescribeInstancesRoleARN: 'role/x', sourceARN: 'cluster/prod' } },
+      {},
+      {},
+    );
+    expect(bad.config).toBeUndefined();
+    expect(bad.problems).toEqual([
+      'server.ec2DescribeInstancesRoleARN: expected a role ARN, received "role/x"',
+      'server.sourceARN: expected an ARN (arn:partition:service:region:account:resource), received "cluster/prod"',
+    ]);
+    const alone = resolveServerConfig({ clusterID: 'c', server: { sourceARN: source } }, {}, {});
+    expect(alone.problems).toEqual([]);
+    expect(alone.warnings).toEqual([
+      'server.sourceARN is set without server.ec2DescribeInstancesRoleARN: it is only sent on the AssumeRole calls of that role, so it is unused',
+    ]);
+  });
+
   it('accepts deprecated backend modes with a warning and checks the dynamic file pairing', () => {
     const ok = resolveServerConfig({ clusterID: 'c', server: { backendMode: 'File,ConfigMap' } }, {}, {});
     expect(ok.config?.backendMode).toEqual(['MountedFile', 'EKSConfigMap']);

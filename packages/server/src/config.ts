@@ -412,6 +412,15 @@ export function resolveServerConfig(
     );
   }
   const sourceArn = str('server.sourceARN', undefined, ['server.sourceARN'], '');
+  if (sourceArn !== '' && !/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(sourceArn)) {
+    problems.push(
+      `server.sourceARN: expected an ARN (arn:partition:service:region:account:resource), received ${show(sourceArn)}`,
+    );
+  } else if (sourceArn !== '' && ec2DescribeInstancesRoleArn === '') {
+    warnings.push(
+      'server.sourceARN is set without server.ec2DescribeInstancesRoleARN: it is only sent on the AssumeRole calls of that role, so it is unused',
+    );
+  }
   const ec2DescribeInstancesQps = int(
     'server.ec2DescribeInstancesQps',
     'ec2-describeInstances-qps',

@@ -50,6 +50,10 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       region: config.ec2Region,
       qps: config.ec2DescribeInstancesQps,
       burst: config.ec2DescribeInstancesBurst,
+      ...(config.ec2DescribeInstancesRoleArn === ''
+        ? {}
+        : { assumeRoleArn: config.ec2DescribeInstancesRoleArn }),
+      ...(config.sourceArn === '' ? {} : { sourceArn: config.sourceArn }),
       // aws_iam_authenticator_ec2_describe_instances_calls_total
       metrics: createMappingMetrics(deps.registry),
     });

@@ -9,6 +9,10 @@ export interface AssumeRoleRecord {
   readonly roleArn: string;
   readonly sessionName: string;
   readonly externalId?: string;
+  /** The `x-amz-source-arn` header (confused-deputy protection), when sent. */
+  readonly sourceArn?: string;
+  /** The `x-amz-source-account` header, when sent. */
+  readonly sourceAccount?: string;
 }
 
 export interface ActionContext {

@@ -319,6 +319,7 @@ describe('sts emulator control API', () => {
     const emulator = await start();
     expect((await control(emulator, 'GET', 'last-assume-role')).status).toBe(404);
     expect(emulator.lastAssumeRole()).toBeUndefined();
+    expect(emulator.lastCaller('AssumeRole')).toBeUndefined();
     expect(await (await control(emulator, 'GET', 'healthz')).json()).toEqual({ ok: true });
   });
 });

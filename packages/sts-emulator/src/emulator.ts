@@ -47,6 +47,8 @@ export interface StsEmulator {
   setNow(now: () => Date): void;
   /** The parameters of the last authenticated AssumeRole call (even if it was then refused). */
   lastAssumeRole(): AssumeRoleRecord | undefined;
+  /** The ARN of the principal that signed the last authenticated request of `action`. */
+  lastCaller(action: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
   let now = defaultNow;
   let counts = zeroCounts();
   let lastAssume: AssumeRoleRecord | undefined;
+  const lastCallers = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
 
   const emulatorApi = {
@@ -139,6 +142,7 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
       now = next;
     },
     lastAssumeRole: (): AssumeRoleRecord | undefined => lastAssume,
+    lastCaller: (action: string): string | undefined => lastCallers.get(action),
   };
 
   const delay = (ms: number): Promise<void> =>
@@ -295,13 +299,20 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Sts
           ...(options.signedHosts === undefined ? {} : { extraSignedHosts: options.signedHosts }),
         },
       );
+      lastCallers.set(action, principal.arn);
       const ctx: ActionContext = { principal, params, requestId, format, now: clock, store, identities };
       const rendered =
         action === 'GetCallerIdentity'
           ? getCallerIdentity(ctx)
           : action === 'AssumeRole'
             ? assumeRole(ctx, (call) => {
-                lastAssume = call;
+                const sourceArn = headers.get('x-amz-source-arn')?.[0];
+                const sourceAccount = headers.get('x-amz-source-account')?.[0];
+                lastAssume = {
+                  ...call,
+                  ...(sourceArn === undefined ? {} : { sourceArn }),
+                  ...(sourceAccount === undefined ? {} : { sourceAccount }),
+                };
               })
             : describeInstances(ctx);
       logger.debug(
