@@ -10,6 +10,32 @@ const DEPRECATED_MODES: Readonly<Record<string, ServerBackendMode>> = {
   File: 'MountedFile',
   ConfigMap: 'EKSConfigMap',
 };
+/**
+ * Backend mode names (of `server.backendMode` or a dynamic backend mode file) in chain order: deprecated
+ * aliases become their names (with a warning); unknown names, duplicates and an empty list are problems.
+ */
+export function parseBackendModes(names: readonly string[]): {
+  modes: ServerBackendMode[];
+  problems: string[];
+  warnings: string[];
+} {
+  const modes: ServerBackendMode[] = [];
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (names.length === 0) problems.push('at least one backend-mode must be specified');
+  for (const name of names) {
+    const deprecated = DEPRECATED_MODES[name];
+    const mode = deprecated ?? BACKEND_MODES.find((m) => m === name);
+    if (deprecated !== undefined) warnings.push(`${show(name)} is deprecated, use ${show(deprecated)}`);
+    if (mode === undefined) {
+      problems.push(`backend-mode ${show(name)} is not a valid mode (expected ${BACKEND_MODES.join(', ')})`);
+    } else if (modes.includes(mode)) {
+      problems.push(`backend-mode ${show(names.join(','))} has duplicates`);
+    } else modes.push(mode);
+  }
+  return { modes, problems, warnings };
+}
+
 /** Partition ids the verifier knows (the token package's table). */
 export const PARTITION_IDS: readonly PartitionId[] = PARTITIONS.map((p) => p.id);
 const FEATURE_GATES: readonly string[] = [
@@ -321,30 +347,25 @@ export function resolveServerConfig(
   const master = str('server.master', 'master', ['server.master'], '');
 
   const modeNames = list('server.backendMode', 'backend-mode', ['server.backendMode']) ?? ['MountedFile'];
-  const backendMode: ServerBackendMode[] = [];
-  if (modeNames.length === 0)
-    problems.push('server.backendMode: at least one backend-mode must be specified');
-  for (const name of modeNames) {
-    const deprecated = DEPRECATED_MODES[name];
-    const mode = deprecated ?? (BACKEND_MODES as readonly string[]).find((m) => m === name);
-    if (deprecated !== undefined)
-      warnings.push(`server.backendMode: ${show(name)} is deprecated, use ${show(deprecated)}`);
-    if (mode === undefined) {
-      problems.push(
-        `server.backendMode: backend-mode ${show(name)} is not a valid mode (expected ${BACKEND_MODES.join(', ')})`,
-      );
-    } else if (backendMode.includes(mode as ServerBackendMode)) {
-      problems.push(`server.backendMode: backend-mode ${show(modeNames.join(','))} has duplicates`);
-    } else backendMode.push(mode as ServerBackendMode);
-  }
+  const parsedModes = parseBackendModes(modeNames);
+  const backendMode = parsedModes.modes;
+  problems.push(...parsedModes.problems.map((problem) => `server.backendMode: ${problem}`));
+  warnings.push(...parsedModes.warnings.map((warning) => `server.backendMode: ${warning}`));
 
+  const dynamicBackendModePath = str(
+    'server.dynamicBackendModePath',
+    undefined,
+    ['server.dynamicBackendModePath'],
+    '',
+  );
   const dynamicFilePath = str('server.dynamicfilepath', undefined, ['server.dynamicfilepath'], '');
   if (backendMode.includes('DynamicFile') && dynamicFilePath === '') {
     problems.push(
       'server.dynamicfilepath: dynamicfile is set in backend-mode but dynamicfilepath is not set',
     );
   }
-  if (!backendMode.includes('DynamicFile') && dynamicFilePath !== '') {
+  // With a dynamic backend mode file, DynamicFile may be switched on later: its path may be set ahead.
+  if (!backendMode.includes('DynamicFile') && dynamicFilePath !== '' && dynamicBackendModePath === '') {
     problems.push(
       'server.dynamicfilepath: dynamicfile is not set in backend-mode but dynamicfilepath is set',
     );
@@ -354,12 +375,6 @@ export function resolveServerConfig(
     undefined,
     ['server.dynamicfileUserIDStrict'],
     false,
-  );
-  const dynamicBackendModePath = str(
-    'server.dynamicBackendModePath',
-    undefined,
-    ['server.dynamicBackendModePath'],
-    '',
   );
 
   const scrubbedAccounts = list('server.scrubbedAccounts', undefined, ['server.scrubbedAccounts']) ?? [];

@@ -11,7 +11,7 @@ import type { Identity, StsCallEvent, StsClient } from '@iam-authenticator/token
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { MappingOutcome } from './authenticate.js';
-import { buildBackends } from './backends.js';
+import { startBackendChain } from './backend-chain.js';
 import type { ServerConfig } from './config.js';
 import type { Expiring } from './identity-cache.js';
 import { IdentityInterner } from './identity-interner.js';
@@ -33,17 +33,16 @@ export interface PipelineDeps {
 }
 
 export interface Pipeline {
+  /** The mapper chain in use (it changes when a dynamic backend mode file switches the modes). */
+  readonly chain: () => readonly MappingBackend[];
   readonly verify: (token: string) => Promise<Expiring<Identity>>;
   /** `known`: the identity object was reviewed before, so its result is worth keeping. */
   readonly map: (identity: Identity, known: boolean) => MappingOutcome | Promise<MappingOutcome>;
-  readonly backends: readonly MappingBackend[];
   close(): Promise<void>;
 }
 
 export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): Promise<Pipeline> {
-  const ownBackends = deps.backends === undefined;
-  const backends =
-    deps.backends ?? buildBackends(config, { logger: deps.logger, registry: deps.registry, now: deps.now });
+  const injected = deps.backends;
   const ec2 =
     deps.ec2 ??
     createEc2DnsResolver({
@@ -92,7 +91,11 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
     });
   metrics.watchStsInFlight(() => sts.inFlight());
   const partition = config.partition;
-  if (ownBackends) await Promise.all(backends.map((backend) => backend.start()));
+  const owned =
+    injected === undefined
+      ? await startBackendChain(config, { logger: deps.logger, registry: deps.registry, now: deps.now })
+      : undefined;
+  const chain = (): readonly MappingBackend[] => owned?.current() ?? injected ?? [];
   const matchOptions = {
     ssoRoleMatch: config.featureGates['SSORoleMatch'] ?? true,
     reservedPrefixes: config.reservedPrefixes,
@@ -108,7 +111,10 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
    * A first-seen identity keeps nothing. Results that render {{EC2PrivateDNSName}} (an EC2 lookup that
    * can fail for a while) are matched again every time.
    */
-  const mapped = new WeakMap<Identity, { snapshots: readonly MappingSet[]; outcome: MappingOutcome }>();
+  const mapped = new WeakMap<
+    Identity,
+    { backends: readonly MappingBackend[]; snapshots: readonly MappingSet[]; outcome: MappingOutcome }
+  >();
   const interner = new IdentityInterner(config.identityCacheMaxEntries);
   return {
     verify: async (token) => {
@@ -118,8 +124,13 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       return { value: interner.identityOf(caller, validated), expiresAt: validated.expiresAt };
     },
     map: (identity, known) => {
+      const backends = chain();
       const memo = known ? mapped.get(identity) : undefined;
-      if (memo !== undefined && memo.snapshots.every((set, i) => backends[i]?.current() === set)) {
+      if (
+        memo !== undefined &&
+        memo.backends === backends &&
+        memo.snapshots.every((set, i) => backends[i]?.current() === set)
+      ) {
         return memo.outcome;
       }
       if (!known) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
@@ -128,16 +139,16 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       const snapshots = backends.map((backend) => backend.current());
       return matchIdentity(identity, backends, matchOptions).then((result) => {
         const outcome = toOutcome(result);
-        if (reusable(result, backends, snapshots)) mapped.set(identity, { snapshots, outcome });
+        if (reusable(result, backends, snapshots)) mapped.set(identity, { backends, snapshots, outcome });
         return outcome;
       });
     },
-    backends,
+    chain,
     async close() {
       metrics.watchStsInFlight(() => 0);
       if (ownSts) sts.close();
       if (deps.ec2 === undefined) ec2.close();
-      if (ownBackends) await Promise.all(backends.map((backend) => backend.stop()));
+      await owned?.stop();
     },
   };
 }

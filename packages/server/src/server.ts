@@ -125,7 +125,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
   };
 
   const healthReport = (): HealthReport => {
-    const statuses = (pipeline?.backends ?? []).map((backend) => backend.status());
+    const statuses = (pipeline?.chain() ?? []).map((backend) => backend.status());
     const lines = statuses.map((status) =>
       status.synced
         ? `${status.name}: synced`
