@@ -158,6 +158,14 @@ describe('resolveServerConfig', () => {
     expect(resolveServerConfig({ clusterID: 'c' }, { 'backend-mode': [] }, {}).problems).toEqual([
       'server.backendMode: at least one backend-mode must be specified',
     ]);
+    // A dynamic backend mode file may switch DynamicFile on later, so its path may be set ahead.
+    const ahead = resolveServerConfig(
+      { clusterID: 'c', server: { dynamicfilepath: '/x.json', dynamicBackendModePath: '/modes.json' } },
+      {},
+      {},
+    );
+    expect(ahead.problems).toEqual([]);
+    expect(ahead.config).toMatchObject({ dynamicFilePath: '/x.json', dynamicBackendModePath: '/modes.json' });
   });
 
   it('parses feature gates from a flag string and from a file map', () => {
