@@ -153,6 +153,9 @@ export async function startBackendChain(
     return true;
   };
 
+  // The file text (or read error) last refused: the poll reads the file every second, and a refusal is
+  // logged, and a failed build tried, once per content.
+  let refused: string | undefined;
   const apply = async (): Promise<void> => {
     if (isStopped()) return;
     let text: string | undefined;
@@ -160,26 +163,31 @@ export async function startBackendChain(
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        logger.warn(
-          { path, detail: describe(error) },
-          'cannot read the dynamic backend mode file, keeping the chain',
-        );
+        const detail = describe(error);
+        if (refused !== `\0${detail}`) {
+          refused = `\0${detail}`;
+          logger.warn({ path, detail }, 'cannot read the dynamic backend mode file, keeping the chain');
+        }
         return;
       }
     }
+    if (text !== undefined && text === refused) return;
     const wanted = fromText(text);
     if ('problem' in wanted) {
+      refused = text;
       logger.error(
         { path, detail: wanted.problem, modes },
         'dynamic backend mode file refused, keeping the chain',
       );
       return;
     }
+    refused = undefined;
     if (sameModes(wanted.modes, modes)) return;
     let next: MappingBackend[];
     try {
       next = await build(wanted.modes);
     } catch (error) {
+      refused = text;
       logger.error(
         { path, modes, wanted: wanted.modes, detail: describe(error) },
         'backend modes not switched: the new chain could not be built, keeping the chain',
