@@ -1,7 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { Logger } from '@iam-authenticator/core';
-import { createConfigMapBackend, createMappingMetrics } from '@iam-authenticator/mapping';
+import { createMappingMetrics } from '@iam-authenticator/mapping';
+import { createConfigMapBackend } from '@iam-authenticator/mapping/kube';
 import type { MappingBackend } from '@iam-authenticator/mapping';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import type { KubeApiTestServer } from '../support/kube-api-server.js';

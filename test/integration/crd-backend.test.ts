@@ -1,5 +1,5 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { createCrdBackend } from '@iam-authenticator/mapping';
+import { createCrdBackend } from '@iam-authenticator/mapping/kube';
 import type { MappingBackend } from '@iam-authenticator/mapping';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import type { KubeApiTestServer } from '../support/kube-api-server.js';

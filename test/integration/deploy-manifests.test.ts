@@ -243,7 +243,7 @@ describe('Dockerfile', () => {
 describe('deploy/ RBAC against the real ConfigMap backend', () => {
   it('authorises every request the EKSConfigMap backend makes, and nothing broader is needed', async () => {
     const { KubeConfig } = await import('@kubernetes/client-node');
-    const { createConfigMapBackend } = await import('@iam-authenticator/mapping');
+    const { createConfigMapBackend } = await import('@iam-authenticator/mapping/kube');
     const { startKubeApiServer } = await import('../support/index.js');
     const server = await startKubeApiServer();
     try {

@@ -48,7 +48,7 @@ export type { SafeEditOptions, SafeEditResult } from './edit/safe-edit.js';
 export { EditConflictError, HISTORY_KEEP } from './edit/store.js';
 export type { AwsAuthSnapshot, AwsAuthStore, HistoryEntry, HistoryStore } from './edit/store.js';
 export { createDirHistoryStore, createFileStore, writeFileAtomic } from './edit/file-store.js';
-export { connectCoreV1, createConfigMapHistoryStore, createKubeStore } from './edit/kube-store.js';
+// The cluster-facing code (it loads @kubernetes/client-node, ≈ 0.6 s): '@iam-authenticator/mapping/kube'.
 export type { KubeConnectOptions, KubeStoreOptions } from './edit/kube-store.js';
 export { newManifest, readManifest, writeManifestData } from './edit/manifest.js';
 export {
@@ -70,16 +70,8 @@ export {
 } from './edit/export-access-entries.js';
 export type { AccessEntryPlan, MigrationPlan } from './edit/export-access-entries.js';
 export { readField } from './edit/entry-fields.js';
-export { createConfigMapBackend } from './backends/configmap-backend.js';
 export type { ConfigMapBackendOptions } from './backends/configmap-backend.js';
-export {
-  IAM_IDENTITY_MAPPING_GROUP,
-  IAM_IDENTITY_MAPPING_PLURAL,
-  IAM_IDENTITY_MAPPING_VERSION,
-  createCrdBackend,
-} from './backends/crd-backend.js';
 export type { CrdBackendOptions, IAMIdentityMapping } from './backends/crd-backend.js';
-export { DEFAULT_BACKOFF, DEFAULT_RESYNC_INTERVAL_MS, describeKubeError } from './backends/kube-client.js';
 export type { BackoffOptions } from './backends/kube-client.js';
 export {
   MappingConfigError,
@@ -95,7 +87,6 @@ export type {
 } from './backends/dynamic-file.js';
 export { parseDynamicFile } from './backends/dynamic-file-format.js';
 export type { DynamicFileParse } from './backends/dynamic-file-format.js';
-export { loadKubeConfig } from './backends/kube-config.js';
 export type { KubeConfigOptions } from './backends/kube-config.js';
 export type { KubeConfig } from '@kubernetes/client-node';
 export { createStaticBackend } from './backends/static-backend.js';

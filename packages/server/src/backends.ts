@@ -1,15 +1,13 @@
 import type { Logger } from '@iam-authenticator/core';
 import {
   assertMappingsValid,
-  createConfigMapBackend,
-  createCrdBackend,
   createDynamicFileBackend,
   createMappingMetrics,
   createMountedFileBackend,
   formatIssue,
-  loadKubeConfig,
   parseMappingsConfig,
 } from '@iam-authenticator/mapping';
+import { createConfigMapBackend, createCrdBackend, loadKubeConfig } from '@iam-authenticator/mapping/kube';
 import type { KubeConfig, MappingBackend, ParseIssue } from '@iam-authenticator/mapping';
 import type { Registry } from 'prom-client';
 import type { ServerConfig } from './config.js';

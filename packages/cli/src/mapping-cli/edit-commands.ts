@@ -150,7 +150,7 @@ export async function runUndo(args: string[], io: CliIo): Promise<number> {
       `--to expects a version number from mapping history, received ${quote(toText)}`,
     );
   }
-  const { history } = openTarget(flags, io);
+  const { history } = await openTarget(flags, io);
   const entries = await history.list();
   let chosen: HistoryEntry | undefined;
   if (to === undefined) {
@@ -180,7 +180,7 @@ const HISTORY_OPTIONS = { ...COMMON_OPTIONS, output: { type: 'string', short: 'o
 export async function runHistory(args: string[], io: CliIo): Promise<number> {
   const values = parseFlags(args, HISTORY_OPTIONS);
   const flags = commonFlags(values, io);
-  const { history } = openTarget(flags, io);
+  const { history } = await openTarget(flags, io);
   const entries = await history.list();
   const output = str(values, 'output') ?? 'table';
   if (output === 'json') {

@@ -19,7 +19,7 @@ export async function readData(
   io: CliIo,
 ): Promise<{ data: AwsAuthData; exists: boolean; where: string }> {
   const flags = commonFlags(values, io);
-  const { store } = openTarget(flags, io);
+  const { store } = await openTarget(flags, io);
   const snapshot = await store.read();
   return { data: snapshot.data, exists: snapshot.exists, where: store.description };
 }
