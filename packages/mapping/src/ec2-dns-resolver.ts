@@ -272,7 +272,7 @@ function sdkDescribeInstances(options: Ec2DnsResolverOptions): DescribeInstances
 }
 
 /** The account field of an ARN (`arn:partition:service:region:account:resource`), "" when it has none. */
-export function accountOfArn(arn: string): string {
+function accountOfArn(arn: string): string {
   return arn.split(':')[4] ?? '';
 }
 
@@ -316,4 +316,4 @@ async function roleCredentials(options: Ec2DnsResolverOptions): Promise<() => Pr
 }
 
 /** The session name of the EC2 role's AssumeRole calls (CloudTrail shows it). */
-export const EC2_ROLE_SESSION_NAME = 'aws-iam-authenticator-ec2';
+const EC2_ROLE_SESSION_NAME = 'aws-iam-authenticator-ec2';
