@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '@iam-authenticator/core';
 import type { MappingBackend } from '@iam-authenticator/mapping';
@@ -98,9 +97,10 @@ export async function startBackendChain(
     const parsed = parseBackendModeFile(text);
     return 'problem' in parsed ? parsed : { modes: parsed.modes, source: path };
   };
-  const readSync = (): string | undefined => {
+  /** The mode file's text; undefined when it does not exist (then server.backendMode applies). */
+  const readModeFile = async (): Promise<string | undefined> => {
     try {
-      return readFileSync(path, 'utf8');
+      return await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -111,7 +111,7 @@ export async function startBackendChain(
   if (path !== '') {
     let wanted: Wanted;
     try {
-      wanted = fromText(readSync());
+      wanted = fromText(await readModeFile());
     } catch (error) {
       wanted = { problem: `cannot read it: ${describe(error)}` };
     }
@@ -160,16 +160,14 @@ export async function startBackendChain(
     if (isStopped()) return;
     let text: string | undefined;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readModeFile();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        const detail = describe(error);
-        if (refused !== `\0${detail}`) {
-          refused = `\0${detail}`;
-          logger.warn({ path, detail }, 'cannot read the dynamic backend mode file, keeping the chain');
-        }
-        return;
+      const detail = describe(error);
+      if (refused !== `\0${detail}`) {
+        refused = `\0${detail}`;
+        logger.warn({ path, detail }, 'cannot read the dynamic backend mode file, keeping the chain');
       }
+      return;
     }
     if (text !== undefined && text === refused) return;
     const wanted = fromText(text);
