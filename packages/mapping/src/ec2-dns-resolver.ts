@@ -282,12 +282,13 @@ type SdkPlugin = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[n
 async function roleCredentials(options: Ec2DnsResolverOptions): Promise<() => Promise<Ec2StaticCredentials>> {
   const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
   const { sourceArn } = options;
+  const sourceAccount = sourceArn === undefined ? '' : accountOfArn(sourceArn);
   const sourceHeaders: Record<string, string> =
     sourceArn === undefined || sourceArn === ''
       ? {}
       : {
           'x-amz-source-arn': sourceArn,
-          ...(accountOfArn(sourceArn) === '' ? {} : { 'x-amz-source-account': accountOfArn(sourceArn) }),
+          ...(sourceAccount === '' ? {} : { 'x-amz-source-account': sourceAccount }),
         };
   // Added before signing, so the headers are part of the signature.
   const sourcePlugin: SdkPlugin = {

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { MappingOutcome } from './authenticate.js';
 import { startBackendChain } from './backend-chain.js';
+import type { BackendChain } from './backend-chain.js';
 import type { ServerConfig } from './config.js';
 import type { Expiring } from './identity-cache.js';
 import { IdentityInterner } from './identity-interner.js';
@@ -91,11 +92,18 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
     });
   metrics.watchStsInFlight(() => sts.inFlight());
   const partition = config.partition;
-  const owned =
-    injected === undefined
-      ? await startBackendChain(config, { logger: deps.logger, registry: deps.registry, now: deps.now })
-      : undefined;
-  const chain = (): readonly MappingBackend[] => owned?.current() ?? injected ?? [];
+  // Injected backends are fixed and started by their owner; otherwise the pipeline owns the chain.
+  let owned: BackendChain | undefined;
+  let chain: () => readonly MappingBackend[];
+  if (injected === undefined) {
+    const started = await startBackendChain(config, {
+      logger: deps.logger,
+      registry: deps.registry,
+      now: deps.now,
+    });
+    owned = started;
+    chain = () => started.current();
+  } else chain = () => injected;
   const matchOptions = {
     ssoRoleMatch: config.featureGates['SSORoleMatch'] ?? true,
     reservedPrefixes: config.reservedPrefixes,
