@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { postJson, startServerProcess } from '../support/index.js';
+import { loopbackServerKeys, postJson, startServerProcess } from '../support/index.js';
 import { CLUSTER, MAPPINGS, USERS, startHarness } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -61,11 +61,7 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
       stringify({
         clusterID: CLUSTER,
         server: {
-          port: 0,
-          healthPort: 0,
-          healthAddress: '127.0.0.1',
-          stateDir: join(dir, 'state'),
-          generateKubeconfig: join(dir, 'kubeconfig.yaml'),
+          ...loopbackServerKeys(join(dir, 'state'), join(dir, 'kubeconfig.yaml')),
           ...MAPPINGS,
         },
       }),

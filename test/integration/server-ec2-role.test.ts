@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startStsEmulator } from '@iam-authenticator/sts-emulator';
 import type { StsEmulator } from '@iam-authenticator/sts-emulator';
-import { postJson, startServerProcess } from '../support/index.js';
+import { loopbackServerKeys, postJson, startServerProcess } from '../support/index.js';
 import type { ServerProcess } from '../support/index.js';
 import { ACCOUNT, CLUSTER, ROLES, startHarness } from './server-harness.js';
 import type { Harness } from './server-harness.js';
@@ -68,11 +68,7 @@ describe('server: EC2 lookups as server.ec2DescribeInstancesRoleARN, with server
       stringify({
         clusterID: CLUSTER,
         server: {
-          port: 0,
-          healthPort: 0,
-          healthAddress: '127.0.0.1',
-          stateDir: join(dir, name),
-          generateKubeconfig: join(dir, name, 'kubeconfig.yaml'),
+          ...loopbackServerKeys(join(dir, name), join(dir, name, 'kubeconfig.yaml')),
           mapRoles: [
             {
               rolearn: ROLES.dev.arn,

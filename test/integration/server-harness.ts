@@ -15,7 +15,7 @@ import type { AwsCredentials } from '@iam-authenticator/token';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createTestCa, issueTestCert } from '../support/index.js';
+import { createTestCa, issueTestCert, loopbackServerKeys } from '../support/index.js';
 import type { TestKeyPair } from '../support/index.js';
 
 export const CLUSTER = 'test-cluster';
@@ -179,11 +179,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     {
       clusterID: CLUSTER,
       server: {
-        port: 0,
-        healthPort: 0,
-        healthAddress: '127.0.0.1',
-        stateDir: join(dir, 'state'),
-        generateKubeconfig: join(dir, 'kubeconfig.yaml'),
+        ...loopbackServerKeys(join(dir, 'state'), join(dir, 'kubeconfig.yaml')),
         scrubbedAccounts: [SCRUBBED_ACCOUNT],
         ...MAPPINGS,
         ...options.server,

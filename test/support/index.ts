@@ -20,5 +20,5 @@ export type { IssueTestCertOptions, TestKeyPair } from './tls.js';
 export { runProcess } from './run-process.js';
 export type { ProcessResult, RunProcessOptions } from './run-process.js';
 export { postJson } from './https-post.js';
-export { CLI_BIN, startServerProcess } from './server-process.js';
+export { CLI_BIN, loopbackServerKeys, startServerProcess } from './server-process.js';
 export type { ServerProcess } from './server-process.js';

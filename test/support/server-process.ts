@@ -12,6 +12,20 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+/**
+ * The `server:` keys of a config file for a test server on loopback: free ports, and its state (serving
+ * cert and key) and webhook kubeconfig under the given paths.
+ */
+export function loopbackServerKeys(stateDir: string, kubeconfigPath: string) {
+  return {
+    port: 0,
+    healthPort: 0,
+    healthAddress: '127.0.0.1',
+    stateDir,
+    generateKubeconfig: kubeconfigPath,
+  };
+}
+
 /** Starts `iam-authenticator server ARGS` as a child process and waits for its `serving` line. */
 export async function startServerProcess(
   args: readonly string[],

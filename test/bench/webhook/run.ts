@@ -25,6 +25,7 @@ import {
 import type { WebhookServer } from '@iam-authenticator/server';
 import { startStsEmulator } from '@iam-authenticator/sts-emulator';
 import { presignCallerIdentity } from '@iam-authenticator/token';
+import { loopbackServerKeys } from '../../support/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const durationArg = process.argv.indexOf('--duration');
@@ -153,11 +154,7 @@ async function main(): Promise<number> {
       {
         clusterID: CLUSTER,
         server: {
-          port: 0,
-          healthPort: 0,
-          healthAddress: '127.0.0.1',
-          stateDir: join(dir, name),
-          generateKubeconfig: join(dir, name, 'kubeconfig.yaml'),
+          ...loopbackServerKeys(join(dir, name), join(dir, name, 'kubeconfig.yaml')),
           mapUsers: users.map((u, i) => ({
             userarn: u.arn,
             username: `bench${i}`,
