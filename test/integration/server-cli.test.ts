@@ -86,6 +86,56 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     expect(stderr).not.toContain(token.slice(11, 60));
   });
 
+  it('-l text logs the reference text form (same fields, no token); an unknown format warns and logs JSON', async () => {
+    const file = join(dir, 'server-text.yaml');
+    await writeFile(
+      file,
+      stringify({
+        clusterID: CLUSTER,
+        server: {
+          ...loopbackServerKeys(join(dir, 'state-text'), join(dir, 'kubeconfig-text.yaml')),
+          ...MAPPINGS,
+        },
+      }),
+    );
+    const flags = [
+      '--config',
+      file,
+      '--sts-endpoint-override',
+      h.sts.url,
+      '--sts-ca',
+      join(h.dir, 'sts-ca.pem'),
+    ];
+    const ca = async (): Promise<string> => readFile(join(dir, 'state-text', 'cert.pem'), 'utf8');
+    const review = (token: string): string =>
+      JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+
+    const text = await startServerProcess(['-l', 'text', ...flags], ENV);
+    const token = await h.token('admin', { now: new Date(Date.now() - 21_000) });
+    await postJson(text.url, await ca(), review(token));
+    await postJson(text.url, await ca(), review(`${token.slice(0, 40)}!`));
+    expect(await text.stop()).toBe(0);
+    const lines = text
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('time='));
+    const granted = lines.find((line) => line.includes('msg="access granted"'));
+    expect(granted).toMatch(/^time="\d{4}-\d\d-\d\dT[\d:.]+Z" level=info msg="access granted" /);
+    expect(granted).toContain(' username="admin"');
+    expect(granted).toMatch(/ tokenId="[0-9a-f]{16}"/);
+    expect(lines.find((line) => line.includes('msg="access denied"'))).toMatch(
+      /level=warning msg="access denied" .*reason="token_bad_encoding"/,
+    );
+    expect(text.stderr()).not.toContain('{"level"');
+    expect(text.stderr()).not.toContain(token.slice(11, 60));
+
+    const other = await startServerProcess(['--log-format', 'yaml', ...flags], ENV);
+    await postJson(other.url, await ca(), review(token));
+    expect(await other.stop()).toBe(0);
+    expect(other.stderr()).toContain('unknown log format \\"yaml\\": expected json or text, using json');
+    expect(other.stderr()).toContain('"msg":"access granted"');
+  });
+
   it('verify prints the identity as the reference JSON and never echoes the token', async () => {
     const token = await h.token('admin', { now: new Date(Date.now() - 19_000) });
     const res = await runCli([

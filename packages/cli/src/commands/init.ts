@@ -10,7 +10,7 @@ import {
   writeWebhookKubeconfig,
 } from '@iam-authenticator/server';
 import type { CliIo } from '../io.js';
-import { createCliLogger } from '../server-cli/logger.js';
+import { createCliLogger, parseServerLogFormat } from '../server-cli/logger.js';
 import { loadServerConfig, reportProblems } from './server.js';
 
 export const INIT_KUBECONFIG_FILE = 'aws-iam-authenticator.kubeconfig';
@@ -31,7 +31,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (resolved.config === undefined) return reportProblems(resolved.problems, io);
   const config = resolved.config;
-  const logger = createCliLogger(io.stderr, values['log-verbosity'] ?? 'warn');
+  const { format, warning } = parseServerLogFormat(values['log-format']);
+  const logger = createCliLogger(io.stderr, values['log-verbosity'] ?? 'warn', format);
+  if (warning !== undefined) logger.warn({ detail: warning }, 'config warning');
   const configured = config.featureGates['ConfiguredInitDirectories'] === true;
   const dir = resolve(io.cwd, values['state-dir'] ?? (configured ? config.stateDir : '.'));
   const kubeconfigPath = resolve(

@@ -4,7 +4,7 @@ import { createServer, mountedFileProblems, resolveServerConfig } from '@iam-aut
 import type { ServerFlags } from '@iam-authenticator/server';
 import type { CliIo } from '../io.js';
 import { readConfigFile } from '../server-cli/config-file.js';
-import { createCliLogger, createServerLogger } from '../server-cli/logger.js';
+import { createCliLogger, createServerLogger, parseServerLogFormat } from '../server-cli/logger.js';
 import { SERVER_FLAG_OPTIONS } from '../server-cli/server-flags.js';
 
 const USAGE = `usage: iam-authenticator server --config FILE [flags]
@@ -13,7 +13,7 @@ Runs the TokenReview webhook (HTTPS, default 127.0.0.1:21362; plain health on :2
 flags: -c/--config, -i/--cluster-id, --partition, --state-dir, --generate-kubeconfig, --kubeconfig-pregenerated,
   --kubeconfig, --master, --address, --port, --backend-mode, --ec2-describeInstances-qps/-burst, --feature-gates,
   --client-ca FILE, --identity-cache-ttl 60s, --sts-endpoint-override URL, --sts-ca FILE, --sts-max-concurrency N,
-  --region R (repeatable), --health-port, -v/--log-verbosity
+  --region R (repeatable), --health-port, -v/--log-verbosity, -l/--log-format json|text (default json)
 `;
 
 const INIT_FLAG_OPTIONS = { ...SERVER_FLAG_OPTIONS, 'client-cert': { type: 'boolean' } } as const;
@@ -61,9 +61,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const verbosity = values['log-verbosity'] ?? io.env['AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY'];
   // On the real stderr, batch the per-review lines; an injected stream (in-process tests) gets every line at once.
-  const buffered = io.stderr === process.stderr ? createServerLogger(verbosity) : undefined;
-  const logger = buffered?.logger ?? createCliLogger(io.stderr, verbosity);
-  for (const warning of resolved.warnings) logger.warn({ detail: warning }, 'config warning');
+  const { format, warning: formatWarning } = parseServerLogFormat(values['log-format']);
+  const buffered = io.stderr === process.stderr ? createServerLogger(verbosity, 2, format) : undefined;
+  const logger = buffered?.logger ?? createCliLogger(io.stderr, verbosity, format);
+  const warnings = formatWarning === undefined ? resolved.warnings : [formatWarning, ...resolved.warnings];
+  for (const warning of warnings) logger.warn({ detail: warning }, 'config warning');
   if (resolved.config === undefined) return reportProblems(resolved.problems, io);
   const mappingProblems = mountedFileProblems(resolved.config);
   if (mappingProblems.length > 0) return reportProblems(mappingProblems, io);

@@ -81,4 +81,27 @@ describe('createServerLogger', () => {
     expect(held.map((line) => line['n'])).toEqual([0, 1, 2]);
     expect(child.stderr).toContain('Error: crash');
   });
+
+  it('writes text lines with format text, batched and in order like JSON ones', async () => {
+    const path = join(dir, 'log');
+    const fd = openSync(path, 'w');
+    const buffered = createServerLogger('info', fd, 'text');
+    const child = buffered.logger.child({ arn: 'arn:aws:iam::111122223333:user/alice' });
+    for (let n = 0; n < 200; n++) child.info({ n, tokenId: 'abcdef0123456789' }, 'access granted');
+    await flushed(buffered.logger); // as above: sonic-boom's async writes done before the sync close
+    buffered.logger.warn({ reason: 'token_expired' }, 'access denied');
+    buffered.close();
+    closeSync(fd);
+    const written = readFileSync(path, 'utf8').split('\n').slice(0, -1);
+    expect(written).toHaveLength(201);
+    expect(written[0]).toMatch(
+      /^time="[^"]+Z" level=info msg="access granted" component="iam-authenticator" arn="arn:aws:iam::111122223333:user\/alice" n=0 tokenId="abcdef0123456789"$/,
+    );
+    expect(written.map((line) => /n=(\d+)/.exec(line)?.[1]).slice(0, 200)).toEqual(
+      Array.from({ length: 200 }, (_, i) => String(i)),
+    );
+    expect(written[200]).toMatch(
+      /level=warning msg="access denied" component="iam-authenticator" reason="token_expired"$/,
+    );
+  });
 });

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import type { TextSink } from '../io.js';
 import type { Logger } from '@iam-authenticator/core';
-import { AuthError } from '@iam-authenticator/core';
+import { AuthError, quote } from '@iam-authenticator/core';
+import { pinoLineToText } from '../log-text.js';
 
 const LEVELS = ['panic', 'fatal', 'error', 'warning', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -16,11 +17,43 @@ function pinoLevel(verbosity: string | undefined): string {
   return wanted === 'panic' ? 'fatal' : wanted === 'warning' ? 'warn' : wanted;
 }
 
-/** pino JSON lines on stderr (STYLE.md); `-v/--log-verbosity` takes the reference's logrus level names. */
-export function createCliLogger(stderr: TextSink, verbosity: string | undefined): Logger {
+export type ServerLogFormat = 'json' | 'text';
+
+/**
+ * `-l/--log-format` of the server commands: JSON lines unless `text` is asked for (STYLE.md; the
+ * reference defaults to text). Anything else is a warning, as in the reference, and JSON.
+ */
+export function parseServerLogFormat(value: string | undefined): {
+  format: ServerLogFormat;
+  warning?: string;
+} {
+  if (value === undefined || value === 'json' || value === 'text') return { format: value ?? 'json' };
+  return {
+    format: 'json',
+    warning: `unknown log format ${quote(value)}: expected json or text, using json`,
+  };
+}
+
+/**
+ * pino lines on stderr (STYLE.md): JSON, or the reference's text form with `format` text.
+ * `-v/--log-verbosity` takes the reference's logrus level names.
+ */
+export function createCliLogger(
+  stderr: TextSink,
+  verbosity: string | undefined,
+  format: ServerLogFormat = 'json',
+): Logger {
+  const destination =
+    format === 'text'
+      ? {
+          write(line: string): void {
+            stderr.write(pinoLineToText(line));
+          },
+        }
+      : stderr;
   const logger: Logger = pino(
     { level: pinoLevel(verbosity), base: { component: 'iam-authenticator' } },
-    stderr,
+    destination,
   );
   return logger;
 }
@@ -46,9 +79,13 @@ class LineBatch {
   private lines: string[] = [];
   private chars = 0;
 
-  constructor(private readonly destination: ReturnType<typeof pino.destination>) {}
+  constructor(
+    private readonly destination: ReturnType<typeof pino.destination>,
+    private readonly text: boolean,
+  ) {}
 
-  write(line: string): boolean {
+  write(json: string): boolean {
+    const line = this.text ? pinoLineToText(json) : json;
     this.lines.push(line);
     this.chars += line.length;
     if (this.chars >= BATCH_CHARS) this.handOver();
@@ -76,13 +113,17 @@ class LineBatch {
 }
 
 /**
- * The webhook's logger: JSON lines on the file descriptor `fd` (the process's stderr), batched: written
- * 16 Ki characters at a time, every second, and on close, so a busy server does not make one write per
- * request.
+ * The webhook's logger: JSON (or, with `format` text, text) lines on the file descriptor `fd` (the
+ * process's stderr), batched: written 16 Ki characters at a time, every second, and on close, so a busy
+ * server does not make one write per request.
  */
-export function createServerLogger(verbosity: string | undefined, fd = 2): BufferedLogger {
+export function createServerLogger(
+  verbosity: string | undefined,
+  fd = 2,
+  format: ServerLogFormat = 'json',
+): BufferedLogger {
   const destination = pino.destination({ dest: fd, minLength: 4096, sync: false });
-  const batch = new LineBatch(destination);
+  const batch = new LineBatch(destination, format === 'text');
   const logger: Logger = pino(
     { level: pinoLevel(verbosity), base: { component: 'iam-authenticator' } },
     batch,

@@ -1,5 +1,6 @@
 import type { TextSink } from '../io.js';
 import { AuthError, quote } from '@iam-authenticator/core';
+import { textLine } from '../log-text.js';
 import type { Logger } from '@iam-authenticator/core';
 
 /** logrus level names the reference accepts for `-v/--log-verbosity` (`warn` is logrus' alias). */
@@ -49,14 +50,7 @@ export function createStderrLogger(
       stderr.write(`${JSON.stringify({ level, time, msg, ...all })}\n`);
       return;
     }
-    const rest = Object.entries(all)
-      .map(
-        ([key, value]) => `${key}=${typeof value === 'string' ? quote(value, 200) : JSON.stringify(value)}`,
-      )
-      .join(' ');
-    stderr.write(
-      `time=${quote(time)} level=${level} msg=${quote(msg, 200)}${rest === '' ? '' : ` ${rest}`}\n`,
-    );
+    stderr.write(textLine(time, level, msg, all, 200));
   };
   return {
     debug: (fields, msg) => {
