@@ -31,7 +31,9 @@ export interface StsHostParts {
  * DESIGN.md difference 3: the reference accepts any host its SDK resolver produces for any region, falls
  * back to the server's IMDS region without a domain check, and lets aws and aws-us-gov accept each
  * other's hosts (same DNS suffix). Here a host passes only if it is exactly
- * `sts[-fips].<region>.<dnsSuffix|dualStackDnsSuffix>` of the configured partition, the region is one of
+ * `sts[-fips].<region>.<dnsSuffix|dualStackDnsSuffix>` of the configured partition (no `sts-fips` host on
+ * aws-us-gov's `amazonaws.com`, as in the reference; the iso partitions' dual-stack hosts, which the SDK's current partition
+ * data resolves and the reference's own table lacks, pass), the region is one of
  * that partition (by name or by its region pattern; no fallback to aws for unknown names) or of the
  * configured region list, or it is `sts.amazonaws.com` in partition aws. Comparison is exact: upper
  * case, a trailing dot or any port (even :443) fail.
@@ -68,6 +70,9 @@ export function parseStsHost(host: string, options: StsHostOptions): StsHostPart
   if (suffix === partition.dnsSuffix) dualStack = false;
   else if (suffix === partition.dualStackDnsSuffix) dualStack = true;
   else return undefined;
+  // The SDK signs FIPS tokens of aws-us-gov for sts.<region>.amazonaws.com (reference §1.4), so that
+  // sts-fips host is no endpoint; FIPS with dual-stack is sts-fips.<region>.api.aws.
+  if (service === 'sts-fips' && partition.id === 'aws-us-gov' && !dualStack) return undefined;
   if (!REGION_LABEL.test(region) || region.endsWith('-global')) return undefined;
   const owner = knownPartitionOf(region);
   if (regions !== undefined) {

@@ -139,7 +139,11 @@ rejections('validateToken: reference TestVerifyTokenPreSTSValidations, in our st
   ['base64 decoding error', 'k8s-aws-v1.decodingerror', 'token_bad_encoding'],
   ['missing protocol scheme', encodeToken(':ab:cd.af:/asda'), 'url_invalid'],
   ['http scheme', encodeToken('http://'), 'url_invalid'],
-  ['google.com', encodeToken('https://google.com'), 'url_invalid'],
+  [
+    'google.com (the host is checked before the path, as in the reference)',
+    encodeToken('https://google.com'),
+    'host_not_allowed',
+  ],
   ['google.com with a path', encodeToken('https://google.com/'), 'host_not_allowed'],
   [
     'aws-cn path /abc',
@@ -388,6 +392,56 @@ describe('validateToken messages', () => {
           throw new Error(`message of case ${JSON.stringify(name)} leaks: ${message}`);
       }
       expect(message).toMatch(/^[^A-Z]|^X-Amz|^Action|^Version/);
+    }
+  });
+
+  it('never show a part of the signature or session token of a damaged token (an & lost or encoded)', () => {
+    const pairs = basePairs();
+    const fragments = (secret: string): string[] =>
+      Array.from({ length: secret.length - 11 }, (_, i) => secret.slice(i, i + 12));
+    const secrets = [...fragments(SIGNATURE), ...fragments(SESSION_TOKEN)];
+    let checked = 0;
+    for (let i = 1; i < pairs.length; i++) {
+      for (const joiner of ['', '%26']) {
+        const url =
+          urlOf(pairs.slice(0, i)) +
+          joiner +
+          pairs
+            .slice(i)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('&');
+        const { message } = errorOf(() => validateToken(encodeToken(url), AWS));
+        const leak = secrets.find((fragment) => message.includes(fragment));
+        if (leak !== undefined)
+          throw new Error(`joining before pair ${i} with ${joiner || 'nothing'}: ${message}`);
+        checked++;
+      }
+    }
+    expect(checked).toBe(16);
+    // The damage is still named: the merged value is described by its length.
+    const merged = `${urlOf(withParam('X-Amz-Signature', undefined))}X-Amz-Signature=${SIGNATURE}`;
+    expect(errorOf(() => validateToken(encodeToken(merged), AWS)).message).toMatch(
+      /^X-Amz-SignedHeaders must include x-k8s-aws-id, received a value of \d+ characters \(not shown\)$/,
+    );
+  });
+
+  it('report a repeated key (CVE-2022-2385) before anything else that is wrong with the token', () => {
+    const repeated = 'Action=GetCallerIdentity&action=GetCallerIdentity';
+    for (const url of [
+      `https://evil.example/?${repeated}`,
+      `https://sts.us-west-2.amazonaws.com/abc?${repeated}`,
+      `https://sts.us-west-2.amazonaws.com?${repeated}`,
+      `http://sts.us-west-2.amazonaws.com/?${repeated}`,
+      `https://user@sts.us-west-2.amazonaws.com:443/?${repeated}`,
+      `https://sts.us-west-2.amazonaws.com/?bad%zz=1&${repeated}`,
+      `https://sts.us-west-2.amazonaws.com/?nokey&Foo=1&${repeated}`,
+      `https://sts.us-west-2.amazonaws.com/?%41ction=x&${repeated.split('&')[1] ?? ''}`,
+      `https://sts.us-west-2.amazonaws.com/?${repeated}#fragment`,
+    ]) {
+      expect([url, errorOf(() => validateToken(encodeToken(url), AWS)).reason]).toEqual([
+        url,
+        'query_duplicate_key',
+      ]);
     }
   });
 

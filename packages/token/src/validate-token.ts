@@ -67,7 +67,9 @@ const SIGNATURE = /^[0-9a-f]{64}$/;
  */
 export function validateToken(token: string, config: VerifierConfig): ValidatedToken {
   const presignedUrl = decodeToken(token);
-  const { host, rawQuery } = splitUrl(presignedUrl);
+  // CVE-2022-2385 first: a forged token with a repeated key is reported as that, whatever else is wrong.
+  rejectRepeatedKeys(presignedUrl);
+  const { host, path, rawQuery } = splitUrl(presignedUrl);
   const hostParts = parseStsHost(host, { partition: config.partition, regions: config.regions });
   if (hostParts === undefined) {
     throw new AuthError(
@@ -75,6 +77,13 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
       `sts host ${quote(host)} is not an sts endpoint of partition ${config.partition}${
         config.regions === undefined ? '' : ` in regions ${config.regions.join(',')}`
       }`,
+    );
+  }
+  // After the host, as in the reference (so `https://google.com` is a host refusal).
+  if (path !== '/') {
+    throw new AuthError(
+      'url_invalid',
+      `presigned url path must be "/", received ${path === '' ? 'an empty path' : 'another path'}`,
     );
   }
   const query = parseQuery(rawQuery);
@@ -151,9 +160,21 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
   };
 }
 
-/** Quotes a non-secret query value for a message, or says it is missing. */
-function describe(value: string | undefined): string {
-  return value === undefined ? 'nothing' : quote(value, 40);
+/** What a received value may be made of to be shown in a message: no `=`, `&`, `%` or `+`. */
+const SHOWABLE = /^[A-Za-z0-9._/;:-]*$/;
+const HEX_RUN = /[0-9a-fA-F]{32}/;
+
+/**
+ * A received query value (or key) for a message: quoted when it is short and plainly not secret,
+ * otherwise only its length. A damaged token (an `&` lost or encoded) merges the next parameter into a
+ * value, and that parameter may be the signature or the session token: such a value has an `=` or `%`,
+ * or a long hex run, and is never shown.
+ */
+function describe(value: string | undefined, maxChars = 40): string {
+  if (value === undefined) return 'nothing';
+  if (value.length <= maxChars && SHOWABLE.test(value) && !HEX_RUN.test(value))
+    return quote(value, maxChars + 2);
+  return `a value of ${value.length} characters (not shown)`;
 }
 
 /**
@@ -161,7 +182,7 @@ function describe(value: string | undefined): string {
  * host, drop `:443`, normalise the path and accept userinfo, all of which change what is accepted
  * (reference §6.5) and would make the host we check differ from the one we dial (D4).
  */
-function splitUrl(url: string): { host: string; rawQuery: string } {
+function splitUrl(url: string): { host: string; path: string; rawQuery: string } {
   if (!URL_CHARS.test(url)) {
     throw new AuthError('url_invalid', 'presigned url contains spaces, control or non-ASCII characters');
   }
@@ -187,14 +208,11 @@ function splitUrl(url: string): { host: string; rawQuery: string } {
   }
   const pathAndQuery = rest.slice(authorityEnd);
   const queryStart = pathAndQuery.indexOf('?');
-  const path = queryStart < 0 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
-  if (path !== '/') {
-    throw new AuthError(
-      'url_invalid',
-      `presigned url path must be "/", received ${path === '' ? 'an empty path' : 'another path'}`,
-    );
-  }
-  return { host: authority, rawQuery: queryStart < 0 ? '' : pathAndQuery.slice(queryStart + 1) };
+  return {
+    host: authority,
+    path: queryStart < 0 ? pathAndQuery : pathAndQuery.slice(0, queryStart),
+    rawQuery: queryStart < 0 ? '' : pathAndQuery.slice(queryStart + 1),
+  };
 }
 
 function firstIndexOf(text: string, chars: readonly string[]): number {
@@ -224,11 +242,47 @@ export const SDK_SPELLINGS: ReadonlyMap<string, string> = new Map(
   ].map((spelling) => [spelling, spelling.toLowerCase()]),
 );
 
+/** A query key as compared: an SDK spelling as is, anything else percent-decoded and lower-cased. */
+function queryKey(rawKey: string): string {
+  return SDK_SPELLINGS.get(rawKey) ?? asciiLower(percentDecode(rawKey, 'key'));
+}
+
 /**
- * Walks the raw query once. CVE-2022-2385: keys that differ only in letter case are separate
- * parameters for STS but were one for the reference, so the checked value could differ from the signed
- * one. Every key is therefore compared case-insensitively (after percent-decoding) and any repeat is
- * rejected before any other query check; then the raw key must be one of the nine allowed names.
+ * CVE-2022-2385: keys that differ only in letter case are separate parameters for STS but were one for
+ * the reference, so the checked value could differ from the signed one. Every key of the URL's query is
+ * compared case-insensitively (after percent-decoding) and any repeat is refused before any other
+ * check of the token, so such a forgery always shows as `query_duplicate_key`. Pieces that are malformed
+ * in other ways are compared as written here and refused by parseQuery.
+ */
+function rejectRepeatedKeys(url: string): void {
+  const start = url.indexOf('?');
+  if (start < 0) return;
+  const hash = url.indexOf('#', start);
+  const rawQuery = url.slice(start + 1, hash < 0 ? url.length : hash);
+  const seen = new Set<string>();
+  for (const piece of rawQuery.split('&')) {
+    const eq = piece.indexOf('=');
+    const rawKey = eq < 0 ? piece : piece.slice(0, eq);
+    let key: string;
+    try {
+      key = queryKey(rawKey);
+    } catch {
+      key = asciiLower(rawKey);
+    }
+    if (seen.has(key)) {
+      // Allowed keys are quoted as their canonical name; anything else might be attacker text.
+      throw new AuthError(
+        'query_duplicate_key',
+        `query parameter ${ALLOWED_KEYS.has(key) ? quote(key) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
+      );
+    }
+    seen.add(key);
+  }
+}
+
+/**
+ * Walks the raw query once (its keys are already known to be distinct, by rejectRepeatedKeys): every
+ * piece must be `key=value` with well-formed escapes, and every raw key one of the nine allowed names.
  * Pieces are the text between `&`s, as `split('&')` gives them (empty ones included).
  */
 function parseQuery(rawQuery: string): Map<string, string> {
@@ -252,29 +306,17 @@ function parseQuery(rawQuery: string): Map<string, string> {
       throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
     }
     const rawKey = piece.slice(0, eq);
-    // An SDK spelling is allowed and decodes to itself; anything else takes the whole path.
-    let key = SDK_SPELLINGS.get(rawKey);
-    if (key === undefined) {
-      const decodedKey = percentDecode(rawKey, 'key');
-      key = asciiLower(decodedKey);
-      if (notAllowed === undefined && !ALLOWED_KEYS.has(decodedKey === rawKey ? key : asciiLower(rawKey))) {
-        notAllowed = rawKey;
-      }
+    const key = queryKey(rawKey);
+    // The raw key must be allowed: an SDK spelling is; a percent-encoded name is not.
+    if (notAllowed === undefined && !SDK_SPELLINGS.has(rawKey) && !ALLOWED_KEYS.has(asciiLower(rawKey))) {
+      notAllowed = rawKey;
     }
-    const value = percentDecode(piece.slice(eq + 1), 'value');
-    if (query.has(key)) {
-      // Allowed keys are quoted as their canonical name; anything else might be attacker text.
-      throw new AuthError(
-        'query_duplicate_key',
-        `query parameter ${ALLOWED_KEYS.has(key) ? quote(key) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
-      );
-    }
-    query.set(key, value);
+    query.set(key, percentDecode(piece.slice(eq + 1), 'value'));
   }
   if (notAllowed !== undefined) {
     throw new AuthError(
       'query_key_not_allowed',
-      `query parameter ${quote(notAllowed, 40)} is not one of ${[...ALLOWED_KEYS].join(', ')}`,
+      `query parameter ${describe(notAllowed)} is not one of ${[...ALLOWED_KEYS].join(', ')}`,
     );
   }
   return query;
@@ -312,7 +354,7 @@ function checkSignedHeaders(value: string | undefined): void {
   if (!headers.some((header) => asciiLower(header) === CLUSTER_ID_HEADER)) {
     throw new AuthError(
       'signed_headers_invalid',
-      `X-Amz-SignedHeaders must include ${CLUSTER_ID_HEADER}, received ${quote(value, 80)}`,
+      `X-Amz-SignedHeaders must include ${CLUSTER_ID_HEADER}, received ${describe(value, 80)}`,
     );
   }
 }
@@ -397,7 +439,7 @@ function parseCredential(value: string | undefined): {
   ) {
     throw new AuthError(
       'credential_invalid',
-      `X-Amz-Credential must look like <access key id>/<yyyymmdd>/<region>/sts/aws4_request, received ${describe(value)}`,
+      `X-Amz-Credential must look like <access key id>/<yyyymmdd>/<region>/sts/aws4_request, received ${describe(value, 80)}`,
     );
   }
   return { accessKeyId, date, region };
