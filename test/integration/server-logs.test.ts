@@ -65,6 +65,19 @@ describe('no token material in logs or answers', () => {
         )
       ).body,
     );
+    // Tokens where the TypeMeta is, which a malformed-request answer would quote.
+    const inKind = await h.token('admin', { now: new Date(Date.now() - 7000) });
+    const inApiVersion = await h.token('admin', { now: new Date(Date.now() - 8000) });
+    tokens.push(inKind, inApiVersion);
+    for (const body of [
+      JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: inKind }),
+      JSON.stringify({ apiVersion: inApiVersion, kind: 'TokenReview' }),
+    ]) {
+      const answer = await h.post('/authenticate', body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.length).toBeLessThan(200);
+      bodies.push(answer.body);
+    }
 
     const logs = h.logs.text();
     expect(logs).toContain(tokenFingerprint(good));

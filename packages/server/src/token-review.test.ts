@@ -31,6 +31,37 @@ describe('parseTokenReview', () => {
   });
 });
 
+describe('parseTokenReview messages', () => {
+  const token = `k8s-aws-v1.${'QUJD'.repeat(300)}`;
+  it.each([
+    [{ kind: 'SubjectAccessReview' }, 'expected kind "TokenReview", received "SubjectAccessReview"'],
+    [{ kind: 'x'.repeat(61) }, 'expected kind "TokenReview", received a string of 61 characters (not shown)'],
+    [
+      { kind: token },
+      `expected kind "TokenReview", received a string of ${token.length} characters (not shown)`,
+    ],
+    [
+      { kind: 'k8s-aws-v1.QUJD' },
+      'expected kind "TokenReview", received a string of 15 characters (not shown)',
+    ],
+    [{ kind: 'Token Review' }, 'expected kind "TokenReview", received a string of 12 characters (not shown)'],
+    [{ kind: 7 }, 'expected kind "TokenReview", received a number'],
+    [{ kind: ['TokenReview'] }, 'expected kind "TokenReview", received a list'],
+    [{ apiVersion: 'v1' }, 'expected kind "TokenReview", received nothing'],
+    [
+      { kind: 'TokenReview', apiVersion: token },
+      `expected apiVersion authentication.k8s.io/v1 or authentication.k8s.io/v1beta1, received a string of ${token.length} characters (not shown)`,
+    ],
+    [
+      { kind: 'TokenReview', apiVersion: null },
+      'expected apiVersion authentication.k8s.io/v1 or authentication.k8s.io/v1beta1, received a null',
+    ],
+  ])('%j is refused with a short message that never carries a token', (body, message) => {
+    const parsed = parseTokenReview(JSON.stringify(body));
+    expect(parsed).toEqual({ ok: false, message });
+  });
+});
+
 describe('TokenReview answers', () => {
   it('echoes TypeMeta and keeps the reference field order', () => {
     const body = tokenReviewAllowed('authentication.k8s.io/v1beta1', {

@@ -21,6 +21,22 @@ export interface ReviewedUser {
 
 export type ParsedReview = { ok: true; review: TokenReviewRequest } | { ok: false; message: string };
 
+/** What a received kind or apiVersion may look like to be quoted in an answer and a log line. */
+const SHOWABLE = /^[A-Za-z0-9./-]{1,60}$/;
+
+/**
+ * A received TypeMeta value for a message: quoted when it is a short, plain name; otherwise only its
+ * type or length. The body is the client's text and may hold a token in any field (STYLE: messages
+ * never carry a token and stay short).
+ */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value !== 'string')
+    return `a ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value}`;
+  if (SHOWABLE.test(value) && !value.startsWith('k8s-aws-v1.')) return JSON.stringify(value);
+  return `a string of ${value.length} characters (not shown)`;
+}
+
 /**
  * Parses a TokenReview body. The token may be empty (a denial, not a malformed request), but the body
  * must be one JSON object whose TypeMeta, when present, names a TokenReview version we answer.
@@ -41,7 +57,7 @@ export function parseTokenReview(body: string): ParsedReview {
     if (kind !== 'TokenReview') {
       return {
         ok: false,
-        message: `expected kind "TokenReview", received ${kind === undefined ? 'nothing' : JSON.stringify(kind)}`,
+        message: `expected kind "TokenReview", received ${shown(kind)}`,
       };
     }
     if (
@@ -50,7 +66,7 @@ export function parseTokenReview(body: string): ParsedReview {
     ) {
       return {
         ok: false,
-        message: `expected apiVersion ${TOKEN_REVIEW_API_VERSIONS.join(' or ')}, received ${apiVersion === undefined ? 'nothing' : JSON.stringify(apiVersion).slice(0, 60)}`,
+        message: `expected apiVersion ${TOKEN_REVIEW_API_VERSIONS.join(' or ')}, received ${shown(apiVersion)}`,
       };
     }
   }
