@@ -35,6 +35,11 @@ export const REASONS = {
     summary: 'a username or group template could not be rendered',
   },
   username_reserved: { http: 200, exit: 6, summary: 'the rendered username has a reserved prefix' },
+  mapping_not_synced: {
+    http: 503,
+    exit: 5,
+    summary: 'no mapping yet, and a mapping backend has not loaded its data',
+  },
   // the webhook request itself
   request_malformed: { http: 400, exit: 2, summary: 'the TokenReview request is malformed' },
   internal_error: { http: 500, exit: 1, summary: 'an internal fault' },

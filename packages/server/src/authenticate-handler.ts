@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@iam-authenticator/core';
-import type { Authenticator } from './authenticate.js';
+import type { Authenticator, ReviewAnswer } from './authenticate.js';
 import type { ServerMetrics } from './metrics.js';
 import { parseTokenReview } from './token-review.js';
 
@@ -30,6 +30,15 @@ function send(
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   res.writeHead(status, { 'content-type': type, 'content-length': length, ...extra });
   res.end(body);
+}
+
+/**
+ * A review's answer. A 503 (mapping data not loaded yet) carries Retry-After, which makes kube-apiserver
+ * retry it (reference §4.1: a 503 without it is neither retried nor, like every error, cached).
+ */
+function reply(res: ServerResponse, answer: ReviewAnswer): void {
+  if (answer.status === 503) send(res, 503, JSON_TYPE, answer.body, { 'retry-after': '1' });
+  else send(res, answer.status, JSON_TYPE, answer.bytes ?? answer.body);
 }
 
 /**
@@ -109,9 +118,9 @@ export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
       // A cache hit with a kept mapping result is answered at once; the authenticator never rejects.
       if (answer instanceof Promise) {
         void answer.then((later) => {
-          send(res, later.status, JSON_TYPE, later.bytes ?? later.body);
+          reply(res, later);
         });
-      } else send(res, answer.status, JSON_TYPE, answer.bytes ?? answer.body);
+      } else reply(res, answer);
     });
   };
 }

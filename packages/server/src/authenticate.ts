@@ -59,8 +59,10 @@ export function resultLabel(reason: Reason): ReviewResult {
     case 'identity_unmapped':
     case 'mapping_render_failed':
     case 'username_reserved':
+    case 'mapping_not_synced':
       return 'uknown_user';
     case 'internal_error':
+    case 'config_invalid':
       return 'internal_error';
     default:
       return 'invalid_token';

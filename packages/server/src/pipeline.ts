@@ -141,13 +141,17 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       ) {
         return memo.outcome;
       }
-      if (!known) return matchIdentity(identity, backends, matchOptions).then(toOutcome);
+      if (!known) {
+        return matchIdentity(identity, backends, matchOptions).then((result) => toOutcome(result, backends));
+      }
       // Read before matching, and matching reads them synchronously: a change during an EC2 lookup
       // makes the stored snapshots stale, so the next review matches again.
       const snapshots = backends.map((backend) => backend.current());
       return matchIdentity(identity, backends, matchOptions).then((result) => {
-        const outcome = toOutcome(result);
-        if (reusable(result, backends, snapshots)) mapped.set(identity, { backends, snapshots, outcome });
+        const outcome = toOutcome(result, backends);
+        if (outcome.denyReason !== 'mapping_not_synced' && reusable(result, backends, snapshots)) {
+          mapped.set(identity, { backends, snapshots, outcome });
+        }
         return outcome;
       });
     },
@@ -161,7 +165,12 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
   };
 }
 
-function toOutcome(result: MatchResult): MappingOutcome {
+/**
+ * The review outcome of a match. "No mapping" while a backend of the chain has not loaded its data yet
+ * (the server starting, the API server unreachable since start) is not final: kube-apiserver caches a
+ * denial for its cache TTL (2 min by default), but retries a 503 carrying Retry-After and caches nothing.
+ */
+function toOutcome(result: MatchResult, backends: readonly MappingBackend[]): MappingOutcome {
   if (result.mapped !== undefined) {
     return {
       mapped: {
@@ -171,8 +180,18 @@ function toOutcome(result: MatchResult): MappingOutcome {
       },
     };
   }
+  const denyReason = result.denyReason ?? 'identity_unmapped';
+  if (denyReason === 'identity_unmapped') {
+    const loading = backends.filter((backend) => !backend.status().synced).map((backend) => backend.name);
+    if (loading.length > 0) {
+      return {
+        denyReason: 'mapping_not_synced',
+        detail: `no mapping found, and ${loading.join(', ')} has not loaded its mappings yet`,
+      };
+    }
+  }
   return {
-    denyReason: result.denyReason ?? 'identity_unmapped',
+    denyReason,
     ...(result.denyDetail === undefined ? {} : { detail: result.denyDetail }),
   };
 }
