@@ -143,6 +143,32 @@ describe('resolveServerConfig', () => {
     ]);
   });
 
+  it('refuses a cluster ID that cannot be sent as the x-k8s-aws-id header', () => {
+    for (const clusterID of ['café', 'a\nb', 'tab\there']) {
+      const { config, problems } = resolveServerConfig({ clusterID }, {}, {});
+      expect(config).toBeUndefined();
+      expect(problems).toEqual([
+        `clusterID: expected printable ASCII characters, received ${JSON.stringify(clusterID)}`,
+      ]);
+    }
+    expect(resolveServerConfig({ clusterID: 'my cluster/prod-1' }, {}, {}).problems).toEqual([]);
+  });
+
+  it('restores the leading zeros YAML drops from an unquoted scrubbed account, and warns about IDs that scrub nothing', () => {
+    // What the yaml package makes of `scrubbedAccounts: [012345678901, "01234", abc, 111122223333]`.
+    const { config, warnings } = resolveServerConfig(
+      { clusterID: 'c', server: { scrubbedAccounts: [12345678901, '01234', 'abc', 111122223333] } },
+      {},
+      {},
+    );
+    expect(config?.scrubbedAccounts).toEqual(['012345678901', '01234', 'abc', '111122223333']);
+    expect(warnings).toEqual([
+      'server.scrubbedAccounts[0]: read as the number 12345678901, taken as account 012345678901 (quote account IDs in YAML)',
+      'server.scrubbedAccounts[1]: "01234" is not an account ID of 12 digits and scrubs nothing',
+      'server.scrubbedAccounts[2]: "abc" is not an account ID of 12 digits and scrubs nothing',
+    ]);
+  });
+
   it('accepts deprecated backend modes with a warning and checks the dynamic file pairing', () => {
     const ok = resolveServerConfig({ clusterID: 'c', server: { backendMode: 'File,ConfigMap' } }, {}, {});
     expect(ok.config?.backendMode).toEqual(['MountedFile', 'EKSConfigMap']);

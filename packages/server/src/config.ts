@@ -144,6 +144,13 @@ function fileLookup(fileValues: unknown): Lookup {
   };
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Whether the config file's scrubbedAccounts list holds, at `index`, a number (an unquoted YAML ID). */
+function numericScrubbed(raw: unknown, index: number): boolean {
+  return Array.isArray(raw) && typeof raw[index] === 'number';
+}
+
 const show = (value: unknown): string => {
   const text = JSON.stringify(value) as string | undefined;
   const out = text ?? String(value);
@@ -287,6 +294,10 @@ export function resolveServerConfig(
   );
   if (clusterId === '')
     problems.push('clusterID: cluster ID cannot be empty (set -i/--cluster-id or clusterID)');
+  else if (!/^[\x20-\x7e]+$/.test(clusterId)) {
+    // It is sent to STS as the x-k8s-aws-id header, which takes printable ASCII only.
+    problems.push(`clusterID: expected printable ASCII characters, received ${show(clusterId)}`);
+  }
 
   const partition = str(
     'server.partition',
@@ -377,7 +388,24 @@ export function resolveServerConfig(
     false,
   );
 
-  const scrubbedAccounts = list('server.scrubbedAccounts', undefined, ['server.scrubbedAccounts']) ?? [];
+  const scrubbedAccounts = (
+    list('server.scrubbedAccounts', undefined, ['server.scrubbedAccounts']) ?? []
+  ).map((account, i) => {
+    if (ACCOUNT_ID.test(account)) return account;
+    // YAML reads an unquoted 012345678901 as the number 12345678901: account IDs are 12 digits, so the
+    // lost zeros are restored rather than leave that account's ARNs unscrubbed.
+    if (/^\d{1,11}$/.test(account) && numericScrubbed(file('server.scrubbedAccounts'), i)) {
+      const restored = account.padStart(12, '0');
+      warnings.push(
+        `server.scrubbedAccounts[${i}]: read as the number ${account}, taken as account ${restored} (quote account IDs in YAML)`,
+      );
+      return restored;
+    }
+    warnings.push(
+      `server.scrubbedAccounts[${i}]: ${show(account)} is not an account ID of 12 digits and scrubs nothing`,
+    );
+    return account;
+  });
 
   const reservedPrefixes: Partial<Record<ServerBackendMode, readonly string[]>> = {};
   const rpc = file('server.reservedPrefixConfig');
