@@ -46,6 +46,28 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     expect(res.stderr).toContain('--partition: expected one of');
   });
 
+  it('lists mapping entries, the log level and unreadable CA files with every other problem', async () => {
+    const file = join(dir, 'bad-all.yaml');
+    await writeFile(
+      file,
+      stringify({
+        server: { port: 'x', mapRoles: [{ username: 'no-arn' }], stsCA: join(dir, 'nope-sts.pem') },
+      }),
+    );
+    const res = await runCli(['server', '-c', file, '-v', 'loud', '--client-ca', dir]);
+    expect(res.code).toBe(2);
+    const listed = res.stderr.split('\n').filter((line) => line.startsWith('  '));
+    expect(listed).toEqual([
+      '  clusterID: cluster ID cannot be empty (set -i/--cluster-id or clusterID)',
+      expect.stringContaining('server.port: expected an integer'),
+      `  --client-ca: ${JSON.stringify(dir)} is not a file`,
+      `  server.stsCA: cannot read ${JSON.stringify(join(dir, 'nope-sts.pem'))} (ENOENT)`,
+      expect.stringContaining('server.mapRoles[0]'),
+      expect.stringMatching(/^ {2}-v\/--log-verbosity: invalid log level "loud": expected one of/),
+    ]);
+    expect(res.stderr).toContain('iam-authenticator: invalid configuration (6 problems):');
+  });
+
   it('refuses invalid mapping entries of a config that is otherwise fine', async () => {
     const file = join(dir, 'bad-mapping.yaml');
     await writeFile(file, stringify({ clusterID: 'c', server: { mapRoles: [{ username: 'no-arn' }] } }));

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '@iam-authenticator/core';
 import type { MappingBackend } from '@iam-authenticator/mapping';
 import type { Registry } from 'prom-client';
-import { buildBackends, mountedFileProblems } from './backends.js';
-import { parseBackendModes } from './config.js';
+import { buildBackends } from './backends.js';
+import { mountedFileProblems, parseBackendModes } from './config.js';
 import type { ServerBackendMode, ServerConfig } from './config.js';
 import { watchFiles } from './tls-watch.js';
 

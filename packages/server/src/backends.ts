@@ -1,37 +1,14 @@
 import type { Logger } from '@iam-authenticator/core';
 import {
-  assertMappingsValid,
   createDynamicFileBackend,
   createMappingMetrics,
   createMountedFileBackend,
-  formatIssue,
   parseMappingsConfig,
 } from '@iam-authenticator/mapping';
 import { createConfigMapBackend, createCrdBackend, loadKubeConfig } from '@iam-authenticator/mapping/kube';
-import type { KubeConfig, MappingBackend, ParseIssue } from '@iam-authenticator/mapping';
+import type { KubeConfig, MappingBackend } from '@iam-authenticator/mapping';
 import type { Registry } from 'prom-client';
 import type { ServerConfig } from './config.js';
-
-/**
- * Problems of `server.mapRoles` / `mapUsers` / `mapAccounts` with dotted paths, for the start-up report
- * (MountedFile stops the server on any invalid entry, as the reference).
- */
-export function mountedFileProblems(config: ServerConfig): string[] {
-  if (!config.backendMode.includes('MountedFile')) return [];
-  const parsed = parseMappingsConfig({
-    mapRoles: config.mapRoles,
-    mapUsers: config.mapUsers,
-    mapAccounts: config.mapAccounts,
-  });
-  try {
-    assertMappingsValid(parsed);
-    return [];
-  } catch (error) {
-    const issues = (error as { issues?: readonly ParseIssue[] }).issues;
-    if (issues === undefined) throw error;
-    return issues.map((issue) => `server.${formatIssue(issue)}`);
-  }
-}
 
 /** The mapper chain in `backendMode` order. */
 export function buildBackends(

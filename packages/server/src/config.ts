@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { assertMappingsValid, formatIssue, parseMappingsConfig } from '@iam-authenticator/mapping';
+import type { ParseIssue } from '@iam-authenticator/mapping';
 import { PARTITIONS, isPartitionId } from '@iam-authenticator/token';
 import type { PartitionId } from '@iam-authenticator/token';
 
@@ -179,10 +181,19 @@ export function parseDurationSeconds(value: string | number): number | undefined
  * config keys (case-insensitive) and `server` flags unchanged, plus ours. Never throws: every problem is
  * returned with its dotted path.
  */
+export interface ResolveChecks {
+  /**
+   * Why a file the server reads at start (`clientCA`, `stsCA`) cannot be read, or undefined when it
+   * can: the CLI checks the file system, so that a missing file is listed with every other problem.
+   */
+  readonly fileProblem?: (path: string) => string | undefined;
+}
+
 export function resolveServerConfig(
   fileValues: unknown,
   flags: ServerFlags,
   env: Readonly<Record<string, string | undefined>>,
+  checks: ResolveChecks = {},
 ): ResolvedServerConfig {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -523,7 +534,12 @@ export function resolveServerConfig(
     }
   }
 
+  const readable = (path: string, key: string, flagName: string): void => {
+    const problem = path === '' ? undefined : checks.fileProblem?.(path);
+    if (problem !== undefined) problems.push(`${where(key, flagName, [key])}: ${problem}`);
+  };
   const clientCaFile = str('server.clientCA', 'client-ca', ['server.clientCA'], '');
+  readable(clientCaFile, 'server.clientCA', 'client-ca');
   const ttlRaw = pick('server.identityCacheTTL', 'identity-cache-ttl', ['server.identityCacheTTL']);
   let identityCacheTtlSeconds: number = DEFAULTS.identityCacheTtlSeconds;
   if (ttlRaw.value !== undefined) {
@@ -570,6 +586,7 @@ export function resolveServerConfig(
       );
   }
   const stsCaFile = str('server.stsCA', 'sts-ca', ['server.stsCA'], '');
+  readable(stsCaFile, 'server.stsCA', 'sts-ca');
   const stsMaxConcurrency = int(
     'server.stsMaxConcurrency',
     'sts-max-concurrency',
@@ -593,6 +610,15 @@ export function resolveServerConfig(
     DEFAULTS.maxBodyBytes,
     17 * 1024,
     16 * 1024 * 1024,
+  );
+
+  problems.push(
+    ...mountedFileProblems({
+      backendMode,
+      mapRoles: file('server.mapRoles'),
+      mapUsers: file('server.mapUsers'),
+      mapAccounts: file('server.mapAccounts'),
+    }),
   );
 
   if (problems.length > 0 || !isPartitionId(partition)) return { problems, warnings };
@@ -635,4 +661,27 @@ export function resolveServerConfig(
     maxBodyBytes,
   };
   return { config: Object.freeze(config), problems, warnings };
+}
+
+/**
+ * Problems of `server.mapRoles` / `mapUsers` / `mapAccounts` with dotted paths, for the start-up report
+ * (MountedFile stops the server on any invalid entry, as the reference).
+ */
+export function mountedFileProblems(
+  config: Pick<ServerConfig, 'backendMode' | 'mapRoles' | 'mapUsers' | 'mapAccounts'>,
+): string[] {
+  if (!config.backendMode.includes('MountedFile')) return [];
+  const parsed = parseMappingsConfig({
+    mapRoles: config.mapRoles,
+    mapUsers: config.mapUsers,
+    mapAccounts: config.mapAccounts,
+  });
+  try {
+    assertMappingsValid(parsed);
+    return [];
+  } catch (error) {
+    const issues = (error as { issues?: readonly ParseIssue[] }).issues;
+    if (issues === undefined) throw error;
+    return issues.map((issue) => `server.${formatIssue(issue)}`);
+  }
 }

@@ -2,7 +2,7 @@ export { createServer } from './server.js';
 export { createApp, createRequestListener } from './app.js';
 export type { AppOptions, HealthReport } from './app.js';
 export type { ServerDeps, StartedServer, WebhookServer } from './server.js';
-export { PARTITION_IDS, parseDurationSeconds, resolveServerConfig } from './config.js';
+export { PARTITION_IDS, mountedFileProblems, parseDurationSeconds, resolveServerConfig } from './config.js';
 export type {
   ResolvedServerConfig,
   ServerBackendMode,
@@ -46,4 +46,4 @@ export type {
 export { buildUser, createAuthenticator, resultLabel } from './authenticate.js';
 export type { AuthenticatorOptions, MappingOutcome, ReviewAnswer } from './authenticate.js';
 export type { Pipeline, PipelineDeps, StsClientLike } from './pipeline.js';
-export { buildBackends, mountedFileProblems } from './backends.js';
+export { buildBackends } from './backends.js';

@@ -1,10 +1,16 @@
 import { parseArgs } from 'node:util';
-import { AuthError, REASONS } from '@iam-authenticator/core';
-import { createServer, mountedFileProblems, resolveServerConfig } from '@iam-authenticator/server';
+import { accessSync, constants, statSync } from 'node:fs';
+import { AuthError, REASONS, quote } from '@iam-authenticator/core';
+import { createServer, resolveServerConfig } from '@iam-authenticator/server';
 import type { ServerFlags } from '@iam-authenticator/server';
 import type { CliIo } from '../io.js';
 import { readConfigFile } from '../server-cli/config-file.js';
-import { createCliLogger, createServerLogger, parseServerLogFormat } from '../server-cli/logger.js';
+import {
+  createCliLogger,
+  createServerLogger,
+  logLevelProblem,
+  parseServerLogFormat,
+} from '../server-cli/logger.js';
 import { SERVER_FLAG_OPTIONS } from '../server-cli/server-flags.js';
 
 const USAGE = `usage: iam-authenticator server --config FILE [flags]
@@ -41,7 +47,37 @@ export async function loadServerConfig(
   const flags: ServerFlags = Object.fromEntries(
     Object.entries(values).filter(([key]) => !NOT_SERVER_KEYS.has(key)),
   );
-  return { values, resolved: resolveServerConfig(fileValues, flags, io.env) };
+  // `server` reads the CA files at start; `init` may be about to write them.
+  const resolved = resolveServerConfig(
+    fileValues,
+    flags,
+    io.env,
+    options.allowClientCert === true ? {} : { fileProblem },
+  );
+  const verbosity = values['log-verbosity'] ?? io.env['AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY'];
+  const levelProblem = logLevelProblem(verbosity);
+  if (levelProblem === undefined) return { values, resolved, verbosity };
+  // Listed with the other problems; the warnings are still logged, at info.
+  return {
+    values,
+    resolved: {
+      problems: [...resolved.problems, `-v/--log-verbosity: ${levelProblem}`],
+      warnings: resolved.warnings,
+    },
+    verbosity: 'info',
+  };
+}
+
+/** Why a file the server reads at start cannot be read (as it will read it: relative to the cwd). */
+function fileProblem(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return `${quote(path)} is not a file`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return `cannot read ${quote(path)}${code === undefined ? '' : ` (${code})`}`;
+  }
 }
 
 /** Every problem on its own line (an AuthError message would be cut at 200 characters). */
@@ -54,12 +90,11 @@ export function reportProblems(problems: readonly string[], io: CliIo): number {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, resolved } = await loadServerConfig(args, io);
+  const { values, resolved, verbosity } = await loadServerConfig(args, io);
   if (values.help === true) {
     io.stderr.write(USAGE);
     return 0;
   }
-  const verbosity = values['log-verbosity'] ?? io.env['AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY'];
   // On the real stderr, batch the per-review lines; an injected stream (in-process tests) gets every line at once.
   const { format, warning: formatWarning } = parseServerLogFormat(values['log-format']);
   const buffered = io.stderr === process.stderr ? createServerLogger(verbosity, 2, format) : undefined;
@@ -67,8 +102,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const warnings = formatWarning === undefined ? resolved.warnings : [formatWarning, ...resolved.warnings];
   for (const warning of warnings) logger.warn({ detail: warning }, 'config warning');
   if (resolved.config === undefined) return reportProblems(resolved.problems, io);
-  const mappingProblems = mountedFileProblems(resolved.config);
-  if (mappingProblems.length > 0) return reportProblems(mappingProblems, io);
   const server = createServer(resolved.config, { logger, now: io.now });
   let started;
   try {

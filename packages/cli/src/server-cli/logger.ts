@@ -6,6 +6,16 @@ import { pinoLineToText } from '../log-text.js';
 
 const LEVELS = ['panic', 'fatal', 'error', 'warning', 'warn', 'info', 'debug', 'trace'] as const;
 
+/** Why `verbosity` is not a log level (the message of the usage error), or undefined when it is one. */
+export function logLevelProblem(verbosity: string | undefined): string | undefined {
+  try {
+    pinoLevel(verbosity);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : 'invalid log level';
+  }
+}
+
 function pinoLevel(verbosity: string | undefined): string {
   const wanted = (verbosity ?? 'info').toLowerCase();
   if (!(LEVELS as readonly string[]).includes(wanted)) {
