@@ -68,6 +68,15 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     expect(res.stderr).toContain('iam-authenticator: invalid configuration (6 problems):');
   });
 
+  it('takes the reference flag form --kubeconfig-pregenerated=true|false', async () => {
+    for (const flag of ['--kubeconfig-pregenerated=true', '--kubeconfig-pregenerated=false']) {
+      expect((await runCli(['server', flag, '--help'])).code).toBe(0);
+    }
+    const bad = await runCli(['server', '--kubeconfig-pregenerated=maybe', '--help']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('kubeconfig-pregenerated');
+  });
+
   it('refuses invalid mapping entries of a config that is otherwise fine', async () => {
     const file = join(dir, 'bad-mapping.yaml');
     await writeFile(file, stringify({ clusterID: 'c', server: { mapRoles: [{ username: 'no-arn' }] } }));

@@ -12,6 +12,7 @@ import type {
   SafeEditResult,
 } from '@iam-authenticator/mapping';
 import type { CliIo } from '../io.js';
+import { goBooleans } from '../token/parse-flags.js';
 
 /** Flags every mapping/add command accepts. */
 export const COMMON_OPTIONS = {
@@ -49,9 +50,11 @@ export function parseFlags(
   args: readonly string[],
   options: NonNullable<ParseArgsConfig['options']>,
 ): Values {
+  // eksctl's flag library (pflag) takes `--all=true` too.
+  const go = goBooleans(args, options);
   try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
-    return values;
+    const { values } = parseArgs({ args: go.args, options, strict: true, allowPositionals: false });
+    return { ...values, ...go.values };
   } catch (error) {
     throw new AuthError(
       'usage_error',

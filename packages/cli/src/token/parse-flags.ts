@@ -10,12 +10,64 @@ export type FlagValues = Record<string, string | boolean | undefined>;
  * (its own messages run to three sentences).
  */
 export function parseFlags(args: readonly string[], options: FlagSpec, command: string): FlagValues {
+  const go = goBooleans(args, options);
   try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
-    return values as FlagValues;
+    const { values } = parseArgs({ args: go.args, options, strict: true, allowPositionals: false });
+    return { ...values, ...go.values } as FlagValues;
   } catch (error) {
     throw new AuthError('usage_error', `${command}: ${describeParseError(error)}`);
   }
+}
+
+/** Go's strconv.ParseBool, which pflag uses for `--flag=value` of a boolean flag. */
+const GO_BOOLEANS: Readonly<Record<string, boolean>> = {
+  '1': true,
+  t: true,
+  T: true,
+  true: true,
+  TRUE: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  false: false,
+  FALSE: false,
+  False: false,
+};
+
+/**
+ * The reference's flag library (pflag) also takes `--flag=true` / `--flag=false` for a boolean flag,
+ * and scripts written for it do so. parseArgs refuses a value there, so such arguments are taken out
+ * and their last value per flag is returned; a value Go would refuse is left for parseArgs to refuse.
+ */
+export function goBooleans(
+  args: readonly string[],
+  options: FlagSpec,
+): { args: string[]; values: Record<string, boolean> } {
+  const rest: string[] = [];
+  const values: Record<string, boolean> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const match = /^--([^=]+)=(.*)$/s.exec(arg);
+    const name = match?.[1];
+    const value = match?.[2];
+    const parsed = value !== undefined && Object.hasOwn(GO_BOOLEANS, value) ? GO_BOOLEANS[value] : undefined;
+    if (name !== undefined && options[name]?.type === 'boolean' && parsed !== undefined) {
+      values[name] = parsed;
+      continue;
+    }
+    if (arg.startsWith('--')) {
+      const plain = arg.slice(2);
+      // A later plain `--name` wins over an earlier `--name=false`.
+      if (options[plain]?.type === 'boolean') delete values[plain];
+    }
+    rest.push(arg);
+  }
+  return { args: rest, values };
 }
 
 function describeParseError(error: unknown): string {
