@@ -45,7 +45,7 @@ export function goBooleans(
   options: FlagSpec,
 ): { args: string[]; values: Record<string, boolean> } {
   const rest: string[] = [];
-  const values: Record<string, boolean> = {};
+  const values = new Map<string, boolean>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '--') {
@@ -57,17 +57,17 @@ export function goBooleans(
     const value = match?.[2];
     const parsed = value !== undefined && Object.hasOwn(GO_BOOLEANS, value) ? GO_BOOLEANS[value] : undefined;
     if (name !== undefined && options[name]?.type === 'boolean' && parsed !== undefined) {
-      values[name] = parsed;
+      values.set(name, parsed);
       continue;
     }
     if (arg.startsWith('--')) {
       const plain = arg.slice(2);
       // A later plain `--name` wins over an earlier `--name=false`.
-      if (options[plain]?.type === 'boolean') delete values[plain];
+      if (options[plain]?.type === 'boolean') values.delete(plain);
     }
     rest.push(arg);
   }
-  return { args: rest, values };
+  return { args: rest, values: Object.fromEntries(values) };
 }
 
 function describeParseError(error: unknown): string {
