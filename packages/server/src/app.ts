@@ -11,6 +11,14 @@ export interface HealthReport {
   readonly ok: boolean;
   /** One line per backend, e.g. `MountedFile: synced`, `EKSConfigMap: not synced (…)`. */
   readonly lines: readonly string[];
+  /** Ready, but a backend had problems in its last load (its lines say which). */
+  readonly degraded?: boolean;
+}
+
+/** The body of a health answer: `ok` (with the lines when degraded), or `not ready` and the lines. */
+export function healthText(report: HealthReport): string {
+  if (!report.ok) return `not ready\n${report.lines.join('\n')}\n`;
+  return report.degraded === true ? `ok\n${report.lines.join('\n')}\n` : 'ok';
 }
 
 export interface AppOptions {
@@ -43,6 +51,9 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Exact paths, as the reference's ServeMux: /Authenticate and /healthz/ are 404.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   // POST /authenticate (and its 405/415/413/400 answers) is the hot path, served without the router.
   const authenticate = createAuthenticateHandler(options);
@@ -55,7 +66,7 @@ export function createApp(options: AppOptions): express.Express {
     res
       .status(report.ok ? 200 : 503)
       .type('text/plain; charset=utf-8')
-      .send(report.ok ? 'ok' : `not ready\n${report.lines.join('\n')}\n`);
+      .send(healthText(report));
   });
 
   app.get('/metrics', (_req: Request, res: Response, next: NextFunction) => {

@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@iam-authenticator/core';
+import { formatIssue } from '@iam-authenticator/mapping';
 import type { MappingBackend } from '@iam-authenticator/mapping';
 import { Registry } from 'prom-client';
-import { createRequestListener } from './app.js';
+import { createRequestListener, healthText } from './app.js';
 import type { HealthReport } from './app.js';
 import { createAuthenticator } from './authenticate.js';
 import type { ServerConfig } from './config.js';
@@ -124,14 +125,29 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
     }
   };
 
-  const healthReport = (): HealthReport => {
+  /**
+   * Readiness: every backend synced. With `detail` (the TLS port), a backend's last error and the
+   * problems of its last load (a key kept from its last good version, dropped entries: DESIGN.md
+   * difference 5) are shown; the plain port, on every interface by default, names backends only.
+   */
+  const healthReport = (detail: boolean): HealthReport => {
     const statuses = (pipeline?.chain() ?? []).map((backend) => backend.status());
-    const lines = statuses.map((status) =>
-      status.synced
-        ? `${status.name}: synced`
-        : `${status.name}: not synced${status.lastError === undefined ? '' : ` (${status.lastError})`}`,
-    );
-    return { ok: pipeline !== undefined && statuses.every((status) => status.synced), lines };
+    let degraded = false;
+    const lines = statuses.map((status) => {
+      if (!status.synced) {
+        const why = detail && status.lastError !== undefined ? ` (${status.lastError})` : '';
+        return `${status.name}: not synced${why}`;
+      }
+      // Errors, and what else was said about those keys (a key kept from its last good version).
+      const failed = new Set(status.issues.filter((i) => i.severity === 'error').map((i) => i.key));
+      const problems = status.issues.filter((issue) => failed.has(issue.key));
+      if (!detail || problems.length === 0) return `${status.name}: synced`;
+      degraded = true;
+      const shown = problems.slice(0, 3).map(formatIssue).join('; ');
+      return `${status.name}: synced, ${problems.length} problem${problems.length === 1 ? '' : 's'} in its last load: ${shown}${problems.length > 3 ? '; …' : ''}`;
+    });
+    const ok = pipeline !== undefined && statuses.every((status) => status.synced);
+    return { ok, lines, degraded };
   };
 
   return {
@@ -180,7 +196,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
         authenticate,
         metrics,
         registry,
-        health: healthReport,
+        health: () => healthReport(true),
         maxBodyBytes: config.maxBodyBytes,
         logger,
       });
@@ -207,9 +223,11 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
       // /healthz, which tells whether every backend has synced (readiness: a DaemonSet whose
       // aws-auth watch never syncs must not look ready).
       health = createHttpServer((req, res) => {
-        const report = req.url?.split('?')[0] === '/healthz' ? healthReport() : { ok: true, lines: [] };
-        res.writeHead(report.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(report.ok ? 'ok' : `not ready\n${report.lines.join('\n')}\n`);
+        const report = req.url?.split('?')[0] === '/healthz' ? healthReport(false) : undefined;
+        res.writeHead(report === undefined || report.ok ? 200 : 503, {
+          'content-type': 'text/plain; charset=utf-8',
+        });
+        res.end(report === undefined ? 'ok' : healthText(report));
       });
       health.headersTimeout = 10_000;
       health.requestTimeout = 10_000;
