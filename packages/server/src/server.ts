@@ -64,14 +64,24 @@ const listen = (server: HttpServer | HttpsServer, port: number, host: string): P
     });
   });
 
+/**
+ * Stops accepting and lets in-flight requests finish (at most `drainMs`). A keep-alive connection whose
+ * request finishes becomes idle, so idle connections are closed again every 100 ms rather than only
+ * once: the drain ends when the last review does, not after `drainMs`.
+ */
 const closeServer = (server: HttpServer | HttpsServer, drainMs: number): Promise<void> =>
   new Promise((resolvePromise) => {
     const timer = setTimeout(() => {
       server.closeAllConnections();
     }, drainMs);
     timer.unref();
+    const idle = setInterval(() => {
+      server.closeIdleConnections();
+    }, 100);
+    idle.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(idle);
       resolvePromise();
     });
     server.closeIdleConnections();
