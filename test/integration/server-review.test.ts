@@ -211,6 +211,24 @@ describe('POST /authenticate against the STS emulator', () => {
     }
   });
 
+  it('counts every review not answered from the identity cache as a miss, failed ones too', async () => {
+    const misses = async (): Promise<number> =>
+      Number(
+        /^aws_iam_authenticator_identity_cache_misses_total (\d+)$/m.exec(
+          (await h.post('/metrics', '', { method: 'GET' })).body,
+        )?.[1],
+      );
+    const before = await misses();
+    const token = await h.token('admin', { now: new Date(Date.now() - 23_000) });
+    h.sts.injectFaults({ count: 1, kind: 'throttle' });
+    expect((await h.review(token)).status).toBe(429);
+    expect((await h.review(`${token.slice(0, 30)}!`)).json.status.error).toBe('token_bad_encoding');
+    expect((await h.review(token)).json.status.authenticated).toBe(true);
+    expect(await misses()).toBe(before + 3);
+    expect((await h.review(token)).json.status.authenticated).toBe(true); // a hit
+    expect(await misses()).toBe(before + 3);
+  });
+
   it('reports the STS calls in flight when scraped', async () => {
     const gauge = async (): Promise<string | undefined> =>
       /^aws_iam_authenticator_sts_in_flight_requests (\d+)$/m.exec(

@@ -300,9 +300,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     tokenId: string,
   ): Promise<ReviewAnswer> {
     let lookup: CacheLookup<Identity>;
+    metrics.identityCacheMisses.inc(); // every review not answered from the cache, whatever comes of it
     try {
       lookup = await cache.load(key, () => options.verify(token));
-      metrics.identityCacheMisses.inc();
     } catch (error) {
       return fail(started, { client, tokenId }, apiVersion, error, 'verifier');
     }

@@ -77,7 +77,7 @@ export function createServerMetrics(
     }),
     identityCacheMisses: new Counter({
       name: `${NS}_identity_cache_misses_total`,
-      help: 'TokenReviews that needed an STS call (or joined one in flight)',
+      help: 'TokenReviews not answered from the identity cache: their token was verified (locally, then by an STS call or one in flight), whether or not that succeeded',
       registers,
     }),
     stsInFlight: new Gauge({
