@@ -1,3 +1,4 @@
+import { connect } from 'node:tls';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -193,6 +194,39 @@ describe('POST /authenticate against the STS emulator', () => {
     const huge = await h.post('/authenticate', JSON.stringify({ spec: { token: 'x'.repeat(200_000) } }));
     expect(huge.status).toBe(413);
     expect(huge.body).not.toContain('xxxx');
+  });
+
+  it('delivers the 413 to a client still sending its oversized body, declared or chunked', async () => {
+    const url = new URL(h.started.url);
+    const send = (chunked: boolean): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect({
+          host: url.hostname,
+          port: Number(url.port),
+          ca: h.servingCa,
+          servername: 'localhost',
+        });
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        socket.on('close', () => {
+          resolve(answer);
+        });
+        socket.on('error', reject);
+        socket.write(
+          `POST /authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${
+            chunked ? 'Transfer-Encoding: chunked' : 'Content-Length: 400000'
+          }\r\n\r\n`,
+        );
+        const piece = 'x'.repeat(20_000);
+        for (let i = 0; i < 20; i++)
+          socket.write(chunked ? `${piece.length.toString(16)}\r\n${piece}\r\n` : piece);
+        if (chunked) socket.write('0\r\n\r\n');
+      });
+    for (let i = 0; i < 10; i++) {
+      for (const chunked of [false, true]) {
+        expect((await send(chunked)).split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+      }
+    }
   });
 
   it('answers 404 elsewhere and serves metrics with the reference names', async () => {

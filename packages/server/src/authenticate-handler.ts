@@ -73,15 +73,22 @@ export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
       malformed(res, 413, `expected a request body of at most ${maxBodyBytes} bytes`, {
         connection: 'close',
       });
-      req.destroy();
+      // The rest of the body is read and dropped (for at most a second) before the connection closes:
+      // closing a socket with unread data resets it, and the client may then never read the 413.
+      req.resume();
+      const timer = setTimeout(() => req.destroy(), 1000);
+      timer.unref();
+      req.once('end', () => {
+        clearTimeout(timer);
+      });
     };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
     if (declared > maxBodyBytes) {
       tooLarge();
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let aborted = false;
     req.on('data', (chunk: Buffer) => {
       if (aborted) return;
       size += chunk.length;
