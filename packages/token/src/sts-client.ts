@@ -1,7 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
+import { isIP } from 'node:net';
+import type { Socket } from 'node:net';
 import { AuthError, quote, silentLogger } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
+import type { HttpsProxyAgent } from 'https-proxy-agent';
 import { CLUSTER_ID_HEADER } from './token-format.js';
 import type { ValidatedToken } from './validate-token.js';
 
@@ -15,8 +18,14 @@ export interface StsClientOptions {
    * request still carries `Host: <token host>` and TLS verifies the certificate for the token host.
    */
   endpointOverride?: string | undefined;
-  /** PEM CA(s) trusted for the STS TLS connection instead of the system roots. */
+  /** PEM CA(s) trusted for the STS TLS connection instead of the system roots, also through a proxy. */
   ca?: string | Buffer | undefined;
+  /**
+   * Where `HTTPS_PROXY`/`https_proxy` and `NO_PROXY`/`no_proxy` are read, once, with the rules of Go's
+   * default transport (the reference's): STS calls to a host outside NO_PROXY go through an HTTP
+   * CONNECT tunnel. Not used with `endpointOverride`. Default `process.env`.
+   */
+  env?: NodeJS.ProcessEnv | undefined;
   /** Debug/warn lines per call: host, status, STS error code, request id, latency. Never the URL. */
   logger?: Logger | undefined;
   /** Called once per finished STS request, for metrics. */
@@ -79,6 +88,7 @@ interface Waiter {
   resolve: () => void;
   reject: (error: AuthError) => void;
   timer: NodeJS.Timeout;
+  deadline: number;
 }
 
 interface Target {
@@ -98,6 +108,10 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     maxSockets: maxConcurrency,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
+  const proxy = override === undefined ? proxyFromEnv(options.env ?? process.env) : undefined;
+  // One per client, made on the first call through the proxy: keep-alive tunnels are reused like direct
+  // connections. `ca` goes with each request, so it applies to STS inside the tunnel, not to the proxy.
+  let proxyAgent: Promise<HttpAgent> | undefined;
   const shared = new Map<string, Promise<CallerIdentity>>();
   const waiters: Waiter[] = [];
   let active = 0;
@@ -110,11 +124,12 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
       const waiter: Waiter = {
         resolve,
         reject,
+        deadline,
         timer: setTimeout(
           () => {
             const at = waiters.indexOf(waiter);
             if (at >= 0) waiters.splice(at, 1);
-            reject(new AuthError('sts_unavailable', `no free sts connection slot within ${timeoutMs} ms`));
+            reject(noSlotError());
           },
           Math.max(0, deadline - Date.now()),
         ),
@@ -123,23 +138,43 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     });
   }
 
+  /** Hands the slot to the first waiter still within its deadline, else frees it. */
   function release(): void {
-    const next = waiters.shift();
-    if (next === undefined) {
-      active--;
+    const now = Date.now();
+    for (let next = waiters.shift(); next !== undefined; next = waiters.shift()) {
+      clearTimeout(next.timer);
+      // Its timer is due but has not run yet (a busy event loop): a request now would outlive the call.
+      if (next.deadline <= now) {
+        next.reject(noSlotError());
+        continue;
+      }
+      next.resolve();
       return;
     }
-    clearTimeout(next.timer);
-    next.resolve();
+    active--;
+  }
+
+  function noSlotError(): AuthError {
+    return new AuthError('sts_unavailable', `no free sts connection slot within ${timeoutMs} ms`);
   }
 
   async function call(validated: ValidatedToken, clusterId: string): Promise<CallerIdentity> {
     const started = Date.now();
     const deadline = started + timeoutMs;
-    // A free slot is taken at once; only a full client waits (or fails when closed).
-    if (!closed && active < maxConcurrency) active++;
-    else await acquire(deadline);
     const stsRegion = stsRegionOf(validated.host);
+    // A free slot is taken at once; only a full client waits (or fails when closed).
+    if (!closed && active < maxConcurrency) {
+      active++;
+    } else {
+      try {
+        await acquire(deadline);
+      } catch (error) {
+        // A call that never got a slot failed like any other: same metric and log line.
+        const authError = error instanceof AuthError ? error : noSlotError();
+        report(stsRegion, undefined, 'unavailable', started, undefined, authError);
+        throw authError;
+      }
+    }
     try {
       const response = await send(validated, clusterId, deadline);
       const result = classify(response, validated.host);
@@ -181,29 +216,48 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     else logger.warn(fields, 'sts call failed');
   }
 
-  function send(validated: ValidatedToken, clusterId: string, deadline: number): Promise<RawAnswer> {
+  /** The proxy for calls to `host`, `undefined` to connect directly (Go's ProxyFromEnvironment). */
+  async function proxyFor(host: string): Promise<{ route: ProxyRoute; agent: HttpAgent } | undefined> {
+    if (proxy === undefined || bypassesProxy(host, proxy.bypass)) return undefined;
+    if (proxyAgent === undefined) {
+      proxyAgent = createProxyAgent(proxy.url, maxConcurrency);
+      logger.info({ proxy: proxy.origin, from: proxy.variable }, 'sts calls go through a proxy');
+    }
+    return { route: proxy, agent: await proxyAgent };
+  }
+
+  async function send(validated: ValidatedToken, clusterId: string, deadline: number): Promise<RawAnswer> {
     const origin = `https://${validated.host}`;
     if (!validated.presignedUrl.startsWith(`${origin}/`)) {
-      return Promise.reject(new AuthError('url_invalid', 'validated token host does not match its url'));
+      throw new AuthError('url_invalid', 'validated token host does not match its url');
     }
     const path = validated.presignedUrl.slice(origin.length);
     const target: Target = override ?? { hostname: validated.host, port: 443 };
+    const via = override === undefined ? await proxyFor(validated.host) : undefined;
+    // Names the proxy by scheme, host and port only: its URL may carry a password.
+    const through = via === undefined ? '' : ` via proxy ${quote(via.route.origin)}`;
     return new Promise<RawAnswer>((resolve, reject) => {
       let settled = false;
+      const abort = via === undefined ? undefined : new AbortController();
       const fail = (error: AuthError): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         req.destroy();
+        abort?.abort();
         reject(error);
       };
       const req = request({
-        agent,
+        agent: via?.agent ?? agent,
+        // agent-base tells https from http by this (else by a stack trace, which fails when a kept-alive
+        // socket is freed: it would be pooled under an http name and never reused).
+        protocol: 'https:',
         method: 'GET',
         host: target.hostname,
         port: target.port,
         // TLS name checks against the token's host, also when connecting to an override address.
         servername: validated.host,
+        ...(via === undefined || options.ca === undefined ? {} : { ca: options.ca }),
         path,
         headers: {
           host: validated.host,
@@ -211,9 +265,11 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
           accept: 'application/json',
         },
       });
+      // The agent opens the tunnel after this returns (agent-base defers connect() to a microtask).
+      if (abort !== undefined) tunnelAborts.set(req, abort.signal);
       const timer = setTimeout(
         () => {
-          fail(new AuthError('sts_unavailable', `sts did not answer within ${timeoutMs} ms`));
+          fail(new AuthError('sts_unavailable', `sts did not answer within ${timeoutMs} ms${through}`));
         },
         Math.max(0, deadline - Date.now()),
       );
@@ -221,10 +277,18 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         fail(
           new AuthError(
             'sts_unavailable',
-            `sts request to ${quote(validated.host)} failed: ${describeError(error)}`,
-            {
-              cause: error,
-            },
+            `sts request to ${quote(validated.host)}${through} failed: ${describeError(error)}`,
+            { cause: error },
+          ),
+        );
+      });
+      // https-proxy-agent replays a refused CONNECT's answer as the response: it is the proxy's, not STS's.
+      req.on('proxyConnect', (connect: { statusCode: number }) => {
+        if (connect.statusCode === 200) return;
+        fail(
+          new AuthError(
+            'sts_unavailable',
+            `sts request to ${quote(validated.host)}${through} failed: CONNECT got ${connect.statusCode}`,
           ),
         );
       });
@@ -288,8 +352,46 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         waiter.reject(closedError());
       }
       agent.destroy();
+      void proxyAgent?.then((created) => {
+        created.destroy();
+      });
     },
   };
+}
+
+/** The abort signal of each call through the proxy, for the agent that opens its tunnel. */
+const tunnelAborts = new WeakMap<ClientRequest, AbortSignal>();
+
+/**
+ * Loaded on the first call through a proxy only: the `token` command's cache hit and every client
+ * without a proxy stay free of https-proxy-agent and what it loads (tls, crypto, debug).
+ */
+async function createProxyAgent(url: URL, maxSockets: number): Promise<HttpAgent> {
+  const { HttpsProxyAgent } = await import('https-proxy-agent');
+  /**
+   * https-proxy-agent waits for the CONNECT answer without a deadline, and destroying the request does
+   * not reach the socket to the proxy (TooTallNate/proxy-agents#256): a proxy that never answers would
+   * keep it open and hold an agent slot after the call failed. The call's abort signal now closes it.
+   */
+  class StsProxyAgent extends HttpsProxyAgent<string> {
+    override connect(
+      req: ClientRequest,
+      opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
+    ): Promise<Socket> {
+      const signal = tunnelAborts.get(req);
+      if (signal === undefined) return super.connect(req, opts);
+      const base = this.connectOpts;
+      // connect() opens the socket to the proxy from connectOpts before its first await; restored at
+      // once, so a tunnel opened later never gets this signal (the worst case is the unpatched behaviour).
+      this.connectOpts = { ...base, signal };
+      try {
+        return super.connect(req, opts);
+      } finally {
+        this.connectOpts = base;
+      }
+    }
+  }
+  return new StsProxyAgent(url, { keepAlive: true, maxSockets });
 }
 
 /** The `cause` of errors built from an STS answer: its status and STS error code, never the body. */
@@ -438,4 +540,91 @@ function parseOverride(text: string): Target {
   }
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return { hostname, port: url.port === '' ? 443 : Number(url.port) };
+}
+
+interface ProxyRoute {
+  url: URL;
+  /** `scheme://host:port` of the proxy: never its userinfo. */
+  origin: string;
+  /** The variable it came from, for the log line. */
+  variable: string;
+  /** NO_PROXY's domain entries; hosts matching one connect directly. */
+  bypass: readonly NoProxyDomain[];
+}
+
+interface NoProxyDomain {
+  /** Lower case, with a leading dot. */
+  suffix: string;
+  /** `''` for any port. */
+  port: string;
+  /** Also the name itself (an entry without a leading dot), not only its subdomains. */
+  matchHost: boolean;
+}
+
+/**
+ * Go's `httpproxy.FromEnvironment` for an https URL (the reference's default transport): the upper-case
+ * name first, then the lower-case one; no ALL_PROXY and no fallback to HTTP_PROXY; a value without a
+ * scheme is `http://`. Unlike Go, a value that is not a URL or names a scheme other than http/https
+ * (socks5) is an error instead of a silently direct connection or a proxy we cannot speak.
+ */
+function proxyFromEnv(env: NodeJS.ProcessEnv): ProxyRoute | undefined {
+  const found = firstSet(env, 'HTTPS_PROXY', 'https_proxy');
+  if (found === undefined) return undefined;
+  const bypass = parseNoProxy(firstSet(env, 'NO_PROXY', 'no_proxy')?.value ?? '');
+  if (bypass === 'all') return undefined;
+  // Never quote the value: it may carry a password.
+  const expected = `${found.name} must look like http://[user:password@]host:port`;
+  const url = parseProxyUrl(found.value);
+  if (url === undefined) throw new AuthError('config_invalid', `${expected}, received something else`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AuthError('config_invalid', `${expected}, received scheme ${quote(url.protocol.slice(0, -1))}`);
+  }
+  return { url, origin: `${url.protocol}//${url.host}`, variable: found.name, bypass };
+}
+
+function firstSet(env: NodeJS.ProcessEnv, ...names: string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { name, value };
+  }
+  return undefined;
+}
+
+function parseProxyUrl(value: string): URL | undefined {
+  // As Go, a value without a scheme (`proxy:3128`, or `10.0.0.1:3128`) is read as http://.
+  const text = value.includes('://') ? value : `http://${value}`;
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  return url.hostname === '' ? undefined : url;
+}
+
+/**
+ * NO_PROXY as Go's httpproxy reads it: comma-separated, `*` alone means no proxy at all; `example.com`
+ * matches it and its subdomains, `.example.com` and `*.example.com` only subdomains; `:port` narrows an
+ * entry to a port. IP and CIDR entries never match an STS host name, so they are left out.
+ */
+function parseNoProxy(value: string): NoProxyDomain[] | 'all' {
+  const domains: NoProxyDomain[] = [];
+  for (const raw of value.split(',')) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '*') return 'all';
+    if (entry === '' || entry.startsWith('[') || entry.includes('/')) continue;
+    const colon = entry.indexOf(':');
+    if (colon !== entry.lastIndexOf(':')) continue;
+    let name = colon < 0 ? entry : entry.slice(0, colon);
+    const port = colon < 0 ? '' : entry.slice(colon + 1);
+    if (name === '' || isIP(name) !== 0) continue;
+    if (name.startsWith('*.')) name = name.slice(1);
+    const matchHost = !name.startsWith('.');
+    domains.push({ suffix: matchHost ? `.${name}` : name, port, matchHost });
+  }
+  return domains;
+}
+
+function bypassesProxy(host: string, domains: readonly NoProxyDomain[]): boolean {
+  return domains.some(
+    (domain) =>
+      (host.endsWith(domain.suffix) || (domain.matchHost && host === domain.suffix.slice(1))) &&
+      (domain.port === '' || domain.port === '443'),
+  );
 }
