@@ -195,6 +195,51 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     expect(res.stdout + res.stderr).not.toContain(token.slice(11, 60));
   });
 
+  it('verify and server call STS through HTTPS_PROXY from their environment, never showing its password', async () => {
+    // A proxy on a port nothing listens on: the call fails there, which shows it went to the proxy.
+    const proxyEnv = { ...ENV, HTTPS_PROXY: 'http://proxyuser:proxy-secret@127.0.0.1:1', NO_PROXY: '' };
+    const token = await h.token('admin', { now: new Date(Date.now() - 27_000) });
+    const verify = await new Promise<{ code: number; stderr: string }>((resolvePromise) => {
+      execFile(
+        process.execPath,
+        [BIN, 'verify', '-t', token, '-i', CLUSTER],
+        { env: proxyEnv, timeout: 20_000 },
+        (error, _stdout, stderr) => {
+          resolvePromise({
+            code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+            stderr,
+          });
+        },
+      );
+    });
+    expect(verify.code).toBe(5);
+    expect(verify.stderr).toContain('via proxy "http://127.0.0.1:1" failed: ECONNREFUSED');
+    expect(verify.stderr).not.toContain('proxy-secret');
+
+    const file = join(dir, 'server-proxy.yaml');
+    await writeFile(
+      file,
+      stringify({
+        clusterID: CLUSTER,
+        server: {
+          ...loopbackServerKeys(join(dir, 'state-proxy'), join(dir, 'kubeconfig-proxy.yaml')),
+          ...MAPPINGS,
+        },
+      }),
+    );
+    const server = await startServerProcess(['--config', file], proxyEnv);
+    const { text } = await postJson(
+      server.url,
+      await readFile(join(dir, 'state-proxy', 'cert.pem'), 'utf8'),
+      JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
+    );
+    expect(JSON.parse(text)).toMatchObject({ status: { authenticated: false, error: 'sts_unavailable' } });
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).toContain('"msg":"sts calls go through a proxy"');
+    expect(server.stderr()).toContain('"proxy":"http://127.0.0.1:1"');
+    expect(server.stderr()).not.toContain('proxy-secret');
+  });
+
   it('verify prints the refusal reason and exits with its code', async () => {
     const token = await h.token('admin', { clusterId: 'other' });
     const refused = await runCli([

@@ -31,6 +31,8 @@ export interface PipelineDeps {
   readonly backends?: readonly MappingBackend[];
   /** EC2 lookups for {{EC2PrivateDNSName}} (default: an SDK resolver for config.ec2Region). */
   readonly ec2?: Ec2DnsResolver;
+  /** Where the STS client reads HTTPS_PROXY/NO_PROXY. Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Pipeline {
@@ -85,6 +87,7 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
       ...(config.stsEndpointOverride === '' ? {} : { endpointOverride: config.stsEndpointOverride }),
       ...(config.stsCaFile === '' ? {} : { ca: readFileSync(config.stsCaFile, 'utf8') }),
       logger: deps.logger,
+      ...(deps.env === undefined ? {} : { env: deps.env }),
       onCall,
       // The identity cache joins concurrent reviews of one token already (a token is one URL, as
       // decodeToken accepts canonical base64url only).

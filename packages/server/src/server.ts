@@ -34,6 +34,8 @@ export interface ServerDeps {
   readonly registry?: Registry;
   /** Extra pipeline knobs for tests (EC2 resolver). */
   readonly pipeline?: Partial<PipelineDeps>;
+  /** Where the STS client reads HTTPS_PROXY/NO_PROXY (the CLI passes its env). Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface StartedServer {
@@ -186,6 +188,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps): WebhookSer
         registry,
         ...(deps.sts === undefined ? {} : { sts: deps.sts }),
         ...(deps.backends === undefined ? {} : { backends: deps.backends }),
+        ...(deps.env === undefined ? {} : { env: deps.env }),
         ...deps.pipeline,
       });
       const cache = new IdentityCache<Identity>({

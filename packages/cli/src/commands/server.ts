@@ -110,7 +110,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const warnings = formatWarning === undefined ? resolved.warnings : [formatWarning, ...resolved.warnings];
   for (const warning of warnings) logger.warn({ detail: warning }, 'config warning');
   if (resolved.config === undefined) return reportProblems(resolved.problems, io);
-  const server = createServer(resolved.config, { logger, now: io.now });
+  const server = createServer(resolved.config, { logger, now: io.now, env: io.env });
   let started;
   try {
     started = await server.start();

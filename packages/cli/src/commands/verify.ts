@@ -58,6 +58,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const sts = createStsClient({
     logger: silentLogger,
+    env: io.env,
     ...(values['sts-endpoint-override'] === undefined
       ? {}
       : { endpointOverride: values['sts-endpoint-override'] }),
