@@ -197,7 +197,13 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
 
   it('verify and server call STS through HTTPS_PROXY from their environment, never showing its password', async () => {
     // A proxy on a port nothing listens on: the call fails there, which shows it went to the proxy.
-    const proxyEnv = { ...ENV, HTTPS_PROXY: 'http://proxyuser:proxy-secret@127.0.0.1:1', NO_PROXY: '' };
+    // With the proxy library's own debug lines on, which print the proxy URL it was given.
+    const proxyEnv = {
+      ...ENV,
+      HTTPS_PROXY: 'http://proxyuser:proxy-secret@127.0.0.1:1',
+      NO_PROXY: '',
+      DEBUG: 'https-proxy-agent,agent-base',
+    };
     const token = await h.token('admin', { now: new Date(Date.now() - 27_000) });
     const verify = await new Promise<{ code: number; stderr: string }>((resolvePromise) => {
       execFile(
@@ -214,6 +220,7 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     });
     expect(verify.code).toBe(5);
     expect(verify.stderr).toContain('via proxy "http://127.0.0.1:1" failed: ECONNREFUSED');
+    expect(verify.stderr).toContain('https-proxy-agent Creating new HttpsProxyAgent instance');
     expect(verify.stderr).not.toContain('proxy-secret');
 
     const file = join(dir, 'server-proxy.yaml');

@@ -391,7 +391,19 @@ async function createProxyAgent(url: URL, maxSockets: number): Promise<HttpAgent
       }
     }
   }
-  return new StsProxyAgent(url, { keepAlive: true, maxSockets });
+  // The agent gets the proxy without its userinfo, which goes in the header it would have built from it:
+  // the library's debug lines (DEBUG=https-proxy-agent) print the URL it was given.
+  const bare = new URL(`${url.protocol}//${url.host}`);
+  const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  const headers =
+    url.username === '' && url.password === ''
+      ? undefined
+      : { 'Proxy-Authorization': `Basic ${Buffer.from(user).toString('base64')}` };
+  return new StsProxyAgent(bare, {
+    keepAlive: true,
+    maxSockets,
+    ...(headers === undefined ? {} : { headers }),
+  });
 }
 
 /** The `cause` of errors built from an STS answer: its status and STS error code, never the body. */
