@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CACHE_KEY_ENV, computeCacheKey } from './cache-key.js';
 import type { TokenConfig } from './token-config.js';
 
@@ -76,6 +79,36 @@ describe('computeCacheKey', () => {
 
   it('tells an empty variable from an unset one', () => {
     expect(computeCacheKey(BASE, { AWS_PROFILE: '' })).not.toBe(baseKey);
+  });
+
+  it('changes when the shared AWS config or credentials file is edited, created or removed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cache-key-'));
+    const env = {
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    };
+    const keys = [computeCacheKey(BASE, env)];
+    writeFileSync(env.AWS_CONFIG_FILE, '[profile p]\nregion = us-east-1\n');
+    keys.push(computeCacheKey(BASE, env));
+    expect(computeCacheKey(BASE, env)).toBe(keys[1]);
+    writeFileSync(env.AWS_CONFIG_FILE, '[profile p]\nregion = us-west-2\n'); // same size, new version
+    keys.push(computeCacheKey(BASE, env));
+    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE, '[p]\naws_access_key_id = AKIAOTHER\n');
+    keys.push(computeCacheKey(BASE, env));
+    rmSync(env.AWS_CONFIG_FILE);
+    keys.push(computeCacheKey(BASE, env));
+    expect(new Set(keys).size).toBe(5);
+    // The default paths under HOME, ~ expanded.
+    mkdirSync(join(dir, '.aws'));
+    const home = { HOME: dir };
+    const before = computeCacheKey(BASE, home);
+    writeFileSync(join(dir, '.aws', 'credentials'), '[default]\n');
+    expect(computeCacheKey(BASE, home)).not.toBe(before);
+    const tilde = { ...home, AWS_SHARED_CREDENTIALS_FILE: '~/.aws/credentials' };
+    const withTilde = computeCacheKey(BASE, tilde);
+    writeFileSync(join(dir, '.aws', 'credentials'), '[default]\nregion = eu-west-1\n');
+    expect(computeCacheKey(BASE, tilde)).not.toBe(withTilde);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('does not change with unrelated env', () => {

@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { sha256Hex } from '@iam-authenticator/core';
 import type { TokenConfig } from './token-config.js';
 
@@ -49,7 +52,7 @@ export function cacheKeyInputs(
     if (value !== undefined) envPart[name] = value;
   }
   return {
-    schema: 2,
+    schema: 3,
     clusterId: config.clusterId,
     region: config.region ?? null,
     roleArn: config.roleArn ?? null,
@@ -59,7 +62,29 @@ export function cacheKeyInputs(
     profile: config.profile ?? null,
     credentialCache: config.credentialCache,
     env: envPart,
+    sharedFiles: sharedFileVersions(env),
   };
+}
+
+/**
+ * Which version of the shared AWS config and credentials files is in place (size, change time, inode;
+ * `null` when absent): after a profile's region, keys or role are edited (by hand or `aws configure`),
+ * a token signed with what they said before must not be reused.
+ */
+function sharedFileVersions(env: Readonly<Record<string, string | undefined>>): (string | null)[] {
+  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
+  const expand = (path: string): string => (path.startsWith('~/') ? join(home, path.slice(2)) : path);
+  return [
+    env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'),
+    env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'),
+  ].map((path) => {
+    try {
+      const stats = statSync(expand(path), { throwIfNoEntry: false, bigint: true });
+      return stats === undefined ? null : `${stats.size}:${stats.ctimeNs}:${stats.ino}`;
+    } catch (error) {
+      return `unreadable:${String((error as { code?: unknown }).code)}`;
+    }
+  });
 }
 
 /** sha256 hex of the canonical JSON of the inputs: the cache file's name. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CachedToken } from './token-cache.js';
@@ -15,9 +15,21 @@ export interface CacheLock {
   release(): Promise<void>;
 }
 
-/** Creates the cache directory private to the user (0700). Throws what mkdir throws. */
+/**
+ * Creates the cache directory private to the user (0700), and makes an existing one private again
+ * (mkdir leaves its mode alone). One owned by another user is refused: its owner could plant tokens.
+ * Throws what mkdir and chmod throw.
+ */
 export async function ensureCacheDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
+    throw Object.assign(new Error('the token cache directory is not a directory owned by this user'), {
+      code: 'EPERM',
+    });
+  }
+  if ((stats.mode & 0o077) !== 0) await chmod(dir, 0o700);
 }
 
 /**

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIN_REMAINING_MS, cacheFilePath, readCachedToken, tokenCacheDir } from './token-cache.js';
@@ -58,6 +67,33 @@ describe('token cache', () => {
     });
     chmodSync(file, 0o644);
     expect(readCachedToken(dir, KEY, NOW)).toEqual({ hit: false, why: 'not_private' });
+  });
+
+  it('refuses an expiration further than a token lives, a FIFO and a symlink, without blocking', async () => {
+    const dir = freshDir();
+    await ensureCacheDir(dir);
+    const file = cacheFilePath(dir, KEY);
+    await writeCachedToken(file, { token: TOKEN, expiration: new Date(NOW.getTime() + 15 * 60_000) });
+    expect(readCachedToken(dir, KEY, NOW).hit).toBe(true);
+    await writeCachedToken(file, { token: TOKEN, expiration: new Date(NOW.getTime() + 15 * 60_000 + 1) });
+    expect(readCachedToken(dir, KEY, NOW)).toEqual({ hit: false, why: 'corrupt' });
+
+    const other = join(dir, 'elsewhere.json');
+    await writeCachedToken(other, { token: TOKEN, expiration: new Date(NOW.getTime() + 14 * 60_000) });
+    rmSync(file);
+    symlinkSync(other, file);
+    expect(readCachedToken(dir, KEY, NOW)).toEqual({ hit: false, why: 'unreadable' });
+    rmSync(file);
+    expect(spawnSync('mkfifo', ['-m', '600', file]).status).toBe(0);
+    expect(readCachedToken(dir, KEY, NOW)).toEqual({ hit: false, why: 'not_private' });
+  });
+
+  it('makes an existing cache directory private again', async () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true, mode: 0o777 });
+    chmodSync(dir, 0o777);
+    await ensureCacheDir(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('lets one holder have the lock at a time', async () => {

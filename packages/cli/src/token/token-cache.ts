@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,6 +18,8 @@ export type CacheLookup =
 
 /** A cached token is reused only while at least this much of its life remains (DESIGN.md). */
 export const MIN_REMAINING_MS = 5 * 60 * 1000;
+/** A token lives 15 minutes from signing (its ExecCredential says 14): a later expiration is not ours. */
+const MAX_LIFE_MS = 15 * 60 * 1000;
 
 export function tokenCacheDir(env: Readonly<Record<string, string | undefined>>): string {
   const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
@@ -31,14 +33,19 @@ export function cacheFilePath(dir: string, key: string): string {
 export function readCachedToken(dir: string, key: string, now: Date): CacheLookup {
   let fd: number;
   try {
-    fd = openSync(cacheFilePath(dir, key), 'r');
+    // Not through a symlink, and without blocking on a FIFO planted at the path.
+    fd = openSync(cacheFilePath(dir, key), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     return { hit: false, why: (error as { code?: unknown }).code === 'ENOENT' ? 'absent' : 'unreadable' };
   }
   let text: string;
   try {
-    // Another user able to write the file could plant a token for us to send: refuse it.
-    if ((fstatSync(fd).mode & 0o077) !== 0) return { hit: false, why: 'not_private' };
+    // Another user able to write the file, or owning it, could plant a token for us to send: refuse it.
+    const stats = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stats.isFile() || (stats.mode & 0o077) !== 0 || (uid !== undefined && stats.uid !== uid)) {
+      return { hit: false, why: 'not_private' };
+    }
     text = readFileSync(fd, 'utf8');
   } catch {
     return { hit: false, why: 'unreadable' };
@@ -48,6 +55,8 @@ export function readCachedToken(dir: string, key: string, now: Date): CacheLooku
   const entry = parseEntry(text);
   if (entry === undefined) return { hit: false, why: 'corrupt' };
   if (entry.expiration.getTime() - now.getTime() < MIN_REMAINING_MS) return { hit: false, why: 'expiring' };
+  // Not a token this command wrote (and client-go would keep it in memory until that time).
+  if (entry.expiration.getTime() - now.getTime() > MAX_LIFE_MS) return { hit: false, why: 'corrupt' };
   return { hit: true, entry };
 }
 
