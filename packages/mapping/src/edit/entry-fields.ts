@@ -46,6 +46,18 @@ export function isYamlMap(value: unknown): value is YAMLMap {
   return isMap(value);
 }
 
+/**
+ * An account ID field as text. YAML reads an unquoted `012345678901` as the number 12345678901; account
+ * IDs are 12 digits, so the leading zeros it lost are put back (as the parser's reading of the entry).
+ */
+export function accountIdOf(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
+    return value.toFixed(0).padStart(12, '0');
+  }
+  if (typeof value === 'bigint' && value >= 0n) return value.toString().padStart(12, '0');
+  return textOf(value);
+}
+
 /** A scalar field as text (numbers and booleans as written by YAML; objects as JSON; absent as ""). */
 export function textOf(value: unknown): string {
   if (value === undefined || value === null) return '';

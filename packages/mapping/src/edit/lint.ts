@@ -3,7 +3,7 @@ import { classifyArn, stripRolePath } from '@iam-authenticator/token';
 import { LineCounter, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
 import { parseAwsAuth } from '../parse-aws-auth.js';
-import { readField, textOf } from './entry-fields.js';
+import { accountIdOf, readField, textOf } from './entry-fields.js';
 import type { AwsAuthData } from './plan-edit.js';
 import { CONFIGMAP_MAX_BYTES } from './safe-edit.js';
 import { isSkippableText } from './yaml-list-edit.js';
@@ -131,7 +131,7 @@ function lintEntries(key: 'mapRoles' | 'mapUsers', text: string, findings: LintF
     if (typeof arn === 'string' && arn !== '') lintArn(key, arn, add);
     if (sso !== undefined && sso !== null && typeof sso === 'object') {
       const name = textOf(readField(sso, 'permissionSetName'));
-      const account = textOf(readField(sso, 'accountID'));
+      const account = accountIdOf(readField(sso, 'accountID'));
       const partition = textOf(readField(sso, 'partition')) || 'aws';
       add(
         'info',

@@ -159,6 +159,21 @@ describe('planEdit refusals', () => {
     const allowed = planEdit(data, { ...CREATE_ROLE, groups: ['other'], allowDuplicate: true });
     expect(allowed.warnings[0]).toContain('the last entry wins');
   });
+  test('an SSO entry whose accountID YAML read as a number (leading zero lost) is still a duplicate', () => {
+    const data: AwsAuthData = {
+      mapRoles:
+        '- sso:\n    permissionSetName: Admin\n    accountID: 012345678901\n  username: admin\n  groups: [system:masters]\n',
+    };
+    const dup = errorOf(() =>
+      planEdit(data, {
+        kind: 'create',
+        target: { type: 'sso', sso: { permissionSetName: 'Admin', accountID: '012345678901' } },
+        username: 'viewer',
+        groups: ['viewers'],
+      }),
+    );
+    expect(dup.reason).toBe('mapping_conflict');
+  });
   test('removing a node role needs force', () => {
     const arn = 'arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6';
     const error = errorOf(() => planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn } }));

@@ -2,7 +2,7 @@ import { AuthError, quote } from '@iam-authenticator/core';
 import { isDeepStrictEqual } from 'node:util';
 import type { MapKey } from '../model.js';
 import { parseAwsAuth } from '../parse-aws-auth.js';
-import { fieldSpelling, readField, textOf } from './entry-fields.js';
+import { accountIdOf, fieldSpelling, readField, textOf } from './entry-fields.js';
 import { arnMatchKey } from './identity-input.js';
 import type { SsoInput } from './identity-input.js';
 import { applyListEdit, readYamlList } from './yaml-list-edit.js';
@@ -140,7 +140,7 @@ function ssoMatches(entry: unknown, sso: SsoInput): boolean {
   const value = readField(entry, 'sso');
   if (value === undefined || value === null || typeof value !== 'object') return false;
   const name = textOf(readField(value, 'permissionSetName')).toLowerCase();
-  const account = textOf(readField(value, 'accountID'));
+  const account = accountIdOf(readField(value, 'accountID'));
   const partition = textOf(readField(value, 'partition')) || 'aws';
   return (
     name === sso.permissionSetName.toLowerCase() &&
