@@ -283,6 +283,22 @@ describe('refusals', () => {
     expect(data().mapRoles).not.toContain(NODE_ROLE);
   });
 
+  test("eksctl's --cluster/--region must name the kubeconfig's cluster, or nothing is touched", async () => {
+    server.setConfigMap(NS, 'aws-auth', COMMENTED);
+    const role = ['--arn', 'arn:aws:iam::555555555555:role/WrongCluster', '--username', 'w', '-y'];
+    const wrong = await mapping('create', ...role, '--cluster', 'prod', '--region', 'eu-west-1');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      `--cluster "prod" --region "eu-west-1" does not match the kubeconfig's cluster "test" (context "test"); nothing was changed`,
+    );
+    expect(data()).toEqual(COMMENTED);
+    expect((await mapping('get', '--cluster', 'prod')).code).toBe(2);
+    // The kube API test server's cluster is named "test"; a plain name carries no region to check.
+    const right = await mapping('create', ...role, '--cluster', 'test');
+    expect(right.code).toBe(0);
+    expect(data().mapRoles).toContain('role/WrongCluster');
+  });
+
   test('an assumed-role arn is refused naming the role arn to use', async () => {
     server.setConfigMap(NS, 'aws-auth', COMMENTED);
     const result = await mapping(

@@ -41,6 +41,9 @@ export interface CommonFlags {
   readonly dryRun: boolean;
   readonly yes: boolean;
   readonly force: boolean;
+  /** eksctl's --cluster / --region: checked against the kubeconfig's cluster. */
+  readonly cluster?: string;
+  readonly region?: string;
 }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -99,6 +102,8 @@ export function commonFlags(values: Values, io: CliIo): CommonFlags {
     dryRun: bool(values, 'dry-run'),
     yes: bool(values, 'yes'),
     force: bool(values, 'force'),
+    ...(str(values, 'cluster') === undefined ? {} : { cluster: str(values, 'cluster') ?? '' }),
+    ...(str(values, 'region') === undefined ? {} : { region: str(values, 'region') ?? '' }),
   };
 }
 
@@ -125,6 +130,10 @@ export async function openTarget(flags: CommonFlags, io: CliIo): Promise<Target>
     ...(flags.context === undefined ? {} : { context: flags.context }),
     ...(flags.masterUrl === undefined ? {} : { server: flags.masterUrl }),
     env: io.env,
+    expect: {
+      ...(flags.cluster === undefined ? {} : { cluster: flags.cluster }),
+      ...(flags.region === undefined ? {} : { region: flags.region }),
+    },
   });
   return {
     store: createKubeStore({ api, namespace: flags.namespace, name: flags.name }),

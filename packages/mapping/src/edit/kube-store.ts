@@ -22,6 +22,39 @@ export interface KubeConnectOptions {
   readonly server?: string;
   /** The environment to read KUBECONFIG from (the CLI passes its io.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * eksctl's `--cluster` / `--region`: the cluster the user means. The kubeconfig's selected cluster
+   * must be it (by the names `aws eks update-kubeconfig` and eksctl write), or nothing is touched.
+   */
+  readonly expect?: { readonly cluster?: string; readonly region?: string };
+}
+
+/**
+ * Whether the kubeconfig's cluster (and context) names are those of EKS cluster `name` (in `region`):
+ * `arn:aws:eks:<region>:<account>:cluster/<name>` (aws eks update-kubeconfig), `<name>.<region>.eksctl.io`
+ * (eksctl), or the plain name. A region is checked only where the names carry one.
+ */
+export function namesEksCluster(
+  names: readonly string[],
+  name: string | undefined,
+  region: string | undefined,
+): boolean {
+  const parsed = names.map((candidate) => {
+    const arn = /^arn:[^:]+:eks:([^:]*):[^:]*:cluster\/(.+)$/.exec(candidate);
+    if (arn !== null) return { name: arn[2], region: arn[1] };
+    const eksctl = /^(?:[^@]*@)?(.+)\.([a-z0-9-]+)\.eksctl\.io$/.exec(candidate);
+    if (eksctl !== null) return { name: eksctl[1], region: eksctl[2] };
+    return { name: candidate, region: undefined };
+  });
+  const regional = parsed.filter((entry) => entry.region !== undefined);
+  if (region !== undefined && regional.length > 0 && !regional.some((entry) => entry.region === region)) {
+    return false;
+  }
+  if (name === undefined) return true;
+  return parsed.some(
+    (entry) =>
+      entry.name === name && (region === undefined || entry.region === undefined || entry.region === region),
+  );
 }
 
 /** Loads a kubeconfig the way kubectl does (flag > KUBECONFIG > default) and builds a CoreV1 client. */
@@ -48,6 +81,22 @@ export function connectCoreV1(options: KubeConnectOptions): CoreV1Api {
       'kube_api_error',
       'the kubeconfig names no current cluster (give --kubeconfig or --context)',
     );
+  }
+  const wanted = options.expect;
+  if (wanted !== undefined && (wanted.cluster !== undefined || wanted.region !== undefined)) {
+    const names = [cluster.name, config.getCurrentContext()];
+    if (!namesEksCluster(names, wanted.cluster, wanted.region)) {
+      const what = [
+        wanted.cluster === undefined ? undefined : `--cluster ${quote(wanted.cluster)}`,
+        wanted.region === undefined ? undefined : `--region ${quote(wanted.region)}`,
+      ]
+        .filter((part) => part !== undefined)
+        .join(' ');
+      throw new AuthError(
+        'usage_error',
+        `${what} does not match the kubeconfig's cluster ${quote(cluster.name, 120)} (context ${quote(config.getCurrentContext(), 120)}); nothing was changed: pick the cluster with --context`,
+      );
+    }
   }
   const server = options.server;
   if (server !== undefined) {
