@@ -399,6 +399,52 @@ describe('history and undo', () => {
   }, 60_000);
 });
 
+describe('mapping undo keeps what others changed since', () => {
+  const role = (name: string): string[] => [
+    '--arn',
+    `arn:aws:iam::555555555555:role/${name}`,
+    '--username',
+    name,
+    '-y',
+  ];
+
+  test('a second undo steps further back instead of putting the change back', async () => {
+    server.setConfigMap(NS, 'aws-auth', COMMENTED);
+    server.deleteConfigMap(NS, 'aws-auth-history');
+    expect((await mapping('create', ...role('one'))).code).toBe(0);
+    const afterOne = data();
+    expect((await mapping('create', ...role('two'))).code).toBe(0);
+    expect((await mapping('undo', '-y')).code).toBe(0);
+    expect(data()).toEqual(afterOne);
+    expect((await mapping('undo', '-y')).code).toBe(0);
+    expect(data()).toEqual(COMMENTED);
+  });
+
+  test('refuses when aws-auth changed after the edit (a node group added meanwhile), unless --force', async () => {
+    server.setConfigMap(NS, 'aws-auth', COMMENTED);
+    expect((await mapping('create', ...role('dev'))).code).toBe(0);
+    const ng2 = 'arn:aws:iam::555555555555:role/ng2-NodeInstanceRole';
+    const withNodes = {
+      ...data(),
+      mapRoles: `${data().mapRoles ?? ''}- rolearn: ${ng2}\n  username: system:node:{{EC2PrivateDNSName}}\n  groups: [system:bootstrappers, system:nodes]\n`,
+    };
+    server.setConfigMap(NS, 'aws-auth', withNodes);
+    const refused = await mapping('undo', '-y');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('aws-auth has changed since the edit that replaced version');
+    expect(data()).toEqual(withNodes);
+    // Naming the version skips the check of later changes, but not the node-role guard.
+    const history = JSON.parse((await mapping('history', '-o', 'json')).stdout) as { seq: number }[];
+    const last = String(history[history.length - 1]?.seq);
+    const nodes = await mapping('undo', '--to', last, '-y');
+    expect(nodes.code).toBe(3);
+    expect(nodes.stderr).toContain('would remove the node role mapping of');
+    expect(data()).toEqual(withNodes);
+    expect((await mapping('undo', '--to', last, '-y', '--force')).code).toBe(0);
+    expect(data()).toEqual(COMMENTED);
+  });
+});
+
 describe('read commands against the cluster', () => {
   test('get prints eksctl columns and JSON shape, with sso and userid entries', async () => {
     server.setConfigMap(NS, 'aws-auth', COMMENTED);

@@ -154,7 +154,17 @@ export async function runUndo(args: string[], io: CliIo): Promise<number> {
   const entries = await history.list();
   let chosen: HistoryEntry | undefined;
   if (to === undefined) {
-    chosen = entries[entries.length - 1];
+    // Undo steps back: a version an undo already restored, and the versions undo itself saved, are
+    // skipped (a second undo would otherwise put back the change the first one removed).
+    const restored = new Set(
+      entries.flatMap((entry) => {
+        const seq = /^restored version (\d+) /.exec(entry.reason)?.[1];
+        return seq === undefined ? [] : [Number(seq)];
+      }),
+    );
+    chosen = entries.findLast(
+      (entry) => !entry.reason.startsWith('restored version ') && !restored.has(entry.seq),
+    );
   } else {
     chosen = entries.find((entry) => entry.seq === to);
   }
@@ -169,7 +179,13 @@ export async function runUndo(args: string[], io: CliIo): Promise<number> {
   const target = chosen;
   const ask = interactiveAsk(flags, io);
   await runEdit(flags, io, {
-    change: { kind: 'restore', data: target.data, label: `version ${target.seq} (saved ${target.savedAt})` },
+    change: {
+      kind: 'restore',
+      data: target.data,
+      label: `version ${target.seq} (saved ${target.savedAt})`,
+      // A plain undo restores only over what its edit wrote; --to N names a version knowingly.
+      ...(to !== undefined || target.written === undefined ? {} : { expectCurrent: target.written }),
+    },
     ...(ask === undefined ? {} : { ask }),
   });
   return 0;

@@ -33,6 +33,7 @@ export function decodeEntry(seq: number, text: string): HistoryEntry | undefined
       reason: typeof value.reason === 'string' ? value.reason : '',
       ...(typeof value.sourceVersion === 'string' ? { sourceVersion: value.sourceVersion } : {}),
       data,
+      ...(typeof value.written === 'string' ? { written: value.written } : {}),
     };
   } catch {
     return undefined;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AuthError, quote } from '@iam-authenticator/core';
 import { isDeepStrictEqual } from 'node:util';
 import type { MapKey } from '../model.js';
@@ -42,7 +43,13 @@ export type EditChange =
       readonly addGroups?: readonly string[];
       readonly removeGroups?: readonly string[];
     }
-  | { readonly kind: 'restore'; readonly data: AwsAuthData; readonly label: string };
+  | {
+      readonly kind: 'restore';
+      readonly data: AwsAuthData;
+      readonly label: string;
+      /** `dataDigest` aws-auth must have for the restore to go ahead without `force`. */
+      readonly expectCurrent?: string;
+    };
 
 export interface PlanOptions {
   /** Edit a map whose current content does not parse; remove node-role entries. */
@@ -87,7 +94,7 @@ export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOpt
       `refusing to edit aws-auth that does not parse (--force overrides): ${errors.join('; ')}`,
     );
   }
-  if (change.kind === 'restore') return planRestore(data, change.data, change.label);
+  if (change.kind === 'restore') return planRestore(data, change, options.force === true);
   const warnings: string[] = [];
   const summary: string[] = [];
   let keyChange: KeyChange | undefined;
@@ -389,7 +396,38 @@ function planUpdate(
   };
 }
 
-function planRestore(current: AwsAuthData, target: AwsAuthData, label: string): EditPlan {
+/** A digest of aws-auth's data (its keys in order with their text), for history entries. */
+export function dataDigest(data: AwsAuthData): string {
+  const keys = Object.keys(data).sort();
+  return createHash('sha256')
+    .update(JSON.stringify(keys.map((key) => [key, data[key]])))
+    .digest('hex');
+}
+
+/** Node-role mappings (roles carrying system:nodes / system:bootstrappers) of the data, by ARN. */
+function nodeRoleArns(data: AwsAuthData): Set<string> {
+  const arns = new Set<string>();
+  let list: unknown[];
+  try {
+    list = rawList(data, 'mapRoles');
+  } catch {
+    return arns;
+  }
+  for (const entry of list) {
+    const groups = stringsOf(readField(entry, 'groups'));
+    const arn = readField(entry, 'rolearn');
+    if (typeof arn === 'string' && groups.some((group) => NODE_GROUPS.includes(group)))
+      arns.add(arnMatchKey(arn));
+  }
+  return arns;
+}
+
+function planRestore(
+  current: AwsAuthData,
+  change: Extract<EditChange, { kind: 'restore' }>,
+  force: boolean,
+): EditPlan {
+  const { data: target, label } = change;
   if (isDeepStrictEqual({ ...current }, { ...target })) {
     return {
       data: current,
@@ -397,6 +435,20 @@ function planRestore(current: AwsAuthData, target: AwsAuthData, label: string): 
       summary: [`aws-auth already equals ${label}; nothing to do`],
       warnings: [],
     };
+  }
+  if (!force && change.expectCurrent !== undefined && dataDigest(current) !== change.expectCurrent) {
+    throw new AuthError(
+      'mapping_refused',
+      `aws-auth has changed since the edit that replaced ${label}; restoring it would drop those later changes too (mapping history, mapping get; --force restores it anyway)`,
+    );
+  }
+  const kept = nodeRoleArns(target);
+  const lost = [...nodeRoleArns(current)].filter((arn) => !kept.has(arn));
+  if (!force && lost.length > 0) {
+    throw new AuthError(
+      'mapping_refused',
+      `restoring ${label} would remove the node role mapping of ${lost.join(', ')}: nodes would lose access (--force overrides)`,
+    );
   }
   const keys = [...new Set([...Object.keys(current), ...Object.keys(target)])].filter(
     (key) => current[key] !== target[key],

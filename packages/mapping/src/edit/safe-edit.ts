@@ -1,5 +1,5 @@
 import { AuthError } from '@iam-authenticator/core';
-import { planEdit } from './plan-edit.js';
+import { dataDigest, planEdit } from './plan-edit.js';
 import type { AwsAuthData, EditChange, EditPlan } from './plan-edit.js';
 import { renderDataDiff } from './render-diff.js';
 import { EditConflictError } from './store.js';
@@ -103,6 +103,7 @@ export async function runSafeEdit(options: SafeEditOptions): Promise<SafeEditRes
           reason: plan.summary[0] ?? 'edit',
           ...(snapshot.version === undefined ? {} : { sourceVersion: snapshot.version }),
           data: snapshot.data,
+          written: dataDigest(plan.data),
         });
       }
       if (snapshot.exists) await options.store.write(snapshot, plan.data);

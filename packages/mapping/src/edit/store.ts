@@ -38,6 +38,11 @@ export interface HistoryEntry {
   readonly reason: string;
   readonly sourceVersion?: string;
   readonly data: AwsAuthData;
+  /**
+   * `dataDigest` of what the edit that replaced this version wrote: `mapping undo` restores this version
+   * only while aws-auth still holds exactly that (nobody has changed it since). Absent in old entries.
+   */
+  readonly written?: string;
 }
 
 /** Where previous versions are kept (the `aws-auth-history` ConfigMap or a local directory). */
