@@ -255,6 +255,30 @@ describe('--file edits', () => {
     expect(readdirSync(join(sub, 'aws-auth.yaml.history'))).toHaveLength(3);
   });
 
+  test('10 concurrent creates on one file all land (the check and the rename are under a lock)', async () => {
+    const path = writeManifestFile('parallel.yaml', manifest({ mapRoles: NODE }));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        runCli([
+          'mapping',
+          'create',
+          '--file',
+          path,
+          '--arn',
+          `arn:aws:iam::555555555555:role/par${i}`,
+          '--username',
+          `p${i}`,
+          '-y',
+        ]),
+      ),
+    );
+    expect(results.map((result) => result.code)).toEqual(Array.from({ length: 10 }, () => 0));
+    const text = readFileSync(path, 'utf8');
+    for (let i = 0; i < 10; i++) expect(text).toContain(`role/par${i}\n`);
+    expect(text).toContain('role/nodes');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.lock'))).toEqual([]);
+  });
+
   test('create writes a new manifest when the file is missing; delete never does', async () => {
     const sub = mkdtempSync(join(dir, 'new-'));
     const path = join(sub, 'aws-auth.yaml');

@@ -1,6 +1,6 @@
 import { AuthError, quote } from '@iam-authenticator/core';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addHistory, decodeEntry, historyKey } from './history-model.js';
 import { newManifest, readManifest, writeManifestData } from './manifest.js';
@@ -33,6 +33,33 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
 }
 
+/** A lock left by an editor that died is taken over after this long (an edit holds it for milliseconds). */
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Runs `fn` holding `<path>.lock` (an exclusive mkdir, atomic on local file systems): the version check
+ * and the rename of two editors cannot interleave, so neither overwrites the other's change. A busy lock
+ * is a conflict: the safe edit reads again and retries.
+ */
+async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  try {
+    await mkdir(lock);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const held = await stat(lock).catch(() => undefined);
+    if (held !== undefined && Date.now() - held.mtimeMs > STALE_LOCK_MS) {
+      await rm(lock, { recursive: true, force: true });
+    }
+    throw new EditConflictError(`${path} is being edited by another command`);
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
 export interface FileStoreOptions {
   readonly path: string;
   /** Name/namespace written into a manifest created from nothing. */
@@ -55,18 +82,22 @@ export function createFileStore(options: FileStoreOptions): AwsAuthStore {
     },
     async write(previous: AwsAuthSnapshot, data: AwsAuthData): Promise<void> {
       const text = previous.version === undefined ? undefined : texts.get(previous.version);
-      const current = await readText(options.path);
-      if (text === undefined || current === undefined || hashOf(current) !== previous.version) {
-        throw new EditConflictError(`${options.path} changed since it was read`);
-      }
-      await writeFileAtomic(options.path, writeManifestData(text, previous.data, data));
+      await withFileLock(options.path, async () => {
+        const current = await readText(options.path);
+        if (text === undefined || current === undefined || hashOf(current) !== previous.version) {
+          throw new EditConflictError(`${options.path} changed since it was read`);
+        }
+        await writeFileAtomic(options.path, writeManifestData(text, previous.data, data));
+      });
     },
     async create(data: AwsAuthData): Promise<void> {
-      if ((await readText(options.path)) !== undefined) {
-        throw new EditConflictError(`${options.path} appeared since it was read`);
-      }
-      const base = newManifest(options.name ?? 'aws-auth', options.namespace ?? 'kube-system');
-      await writeFileAtomic(options.path, writeManifestData(base, {}, data));
+      await withFileLock(options.path, async () => {
+        if ((await readText(options.path)) !== undefined) {
+          throw new EditConflictError(`${options.path} appeared since it was read`);
+        }
+        const base = newManifest(options.name ?? 'aws-auth', options.namespace ?? 'kube-system');
+        await writeFileAtomic(options.path, writeManifestData(base, {}, data));
+      });
     },
   };
 }
