@@ -52,6 +52,7 @@ export function addHistory(
   existing: readonly HistoryEntry[],
   entry: Omit<HistoryEntry, 'seq'>,
   keep: number,
+  maxBytes = Infinity,
 ): { entries: HistoryEntry[]; seq: number } {
   const newest = existing[existing.length - 1];
   if (
@@ -63,5 +64,11 @@ export function addHistory(
   }
   const seq = (newest?.seq ?? 0) + 1;
   const entries = [...existing, { ...entry, seq }].slice(-keep);
+  // Oldest first out while the whole set is over its byte budget (a ConfigMap holds at most 1 MiB).
+  let bytes = entries.reduce((sum, item) => sum + Buffer.byteLength(encodeEntry(item)), 0);
+  while (bytes > maxBytes && entries.length > 1) {
+    const dropped = entries.shift();
+    if (dropped !== undefined) bytes -= Buffer.byteLength(encodeEntry(dropped));
+  }
   return { entries, seq };
 }

@@ -206,6 +206,9 @@ export function createKubeStore(options: KubeStoreOptions): AwsAuthStore {
   };
 }
 
+/** The history ConfigMap's budget for its data: under the 1 MiB object limit, with room for keys and metadata. */
+const HISTORY_MAX_BYTES = 900 * 1024;
+
 /** Previous versions in a ConfigMap (default `aws-auth-history`) beside aws-auth, the last `keep`. */
 export function createConfigMapHistoryStore(
   options: KubeStoreOptions & { readonly keep?: number },
@@ -222,7 +225,8 @@ export function createConfigMapHistoryStore(
       for (let attempt = 0; attempt < 30; attempt++) {
         const object = await readConfigMap(api, namespace, name);
         const existing = decodeHistory(object?.data ?? {});
-        const next = addHistory(existing, entry, keep);
+        // Versions of a large aws-auth: as many as fit a ConfigMap (1 MiB), at most `keep`.
+        const next = addHistory(existing, entry, keep, HISTORY_MAX_BYTES);
         if (existing.some((item) => item.seq === next.seq)) return next.seq;
         const data: Record<string, string> = {};
         for (const item of next.entries) data[historyKey(item.seq)] = encodeEntry(item);

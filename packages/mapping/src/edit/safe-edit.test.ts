@@ -142,3 +142,22 @@ describe('runSafeEdit', () => {
     expect((error as AuthError).message).toContain('1 MiB');
   });
 });
+
+describe('addHistory', () => {
+  const entry = (size: number, i: number) => ({
+    savedAt: `t${i}`,
+    reason: `edit ${i}`,
+    data: { mapRoles: `${i}`.padEnd(size, 'x') },
+  });
+  test('keeps the newest versions that fit the byte budget, at most `keep`, and always the newest one', () => {
+    let entries: ReturnType<typeof addHistory>['entries'] = [];
+    for (let i = 0; i < 8; i++) entries = addHistory(entries, entry(200_000, i), 10, 900 * 1024).entries;
+    // Four versions of ~200 KB fit 900 KiB; a fifth would not.
+    expect(entries.map((e) => e.seq)).toEqual([5, 6, 7, 8]);
+    const huge = addHistory(entries, entry(1_000_000, 9), 10, 900 * 1024);
+    expect(huge.entries.map((e) => e.seq)).toEqual([9]);
+    let small: ReturnType<typeof addHistory>['entries'] = [];
+    for (let i = 0; i < 12; i++) small = addHistory(small, entry(10, i), 10, 900 * 1024).entries;
+    expect(small.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+});
