@@ -174,6 +174,21 @@ describe('planEdit refusals', () => {
     );
     expect(dup.reason).toBe('mapping_conflict');
   });
+  test('delete --all that matches nothing is a no-op success, as eksctl; without --all it is not found', () => {
+    const arn = 'arn:aws:iam::555555555555:role/nothere';
+    const all = planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn }, all: true });
+    expect(all.noop).toBe(true);
+    expect(all.summary).toEqual([`no mapping with arn "${arn}" in aws-auth; nothing to do`]);
+    const account = planEdit(canonical, {
+      kind: 'delete',
+      target: { type: 'account', account: '999999999999' },
+      all: true,
+    });
+    expect(account.noop).toBe(true);
+    expect(errorOf(() => planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn } })).reason).toBe(
+      'mapping_not_found',
+    );
+  });
   test('removing a node role needs force', () => {
     const arn = 'arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6';
     const error = errorOf(() => planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn } }));

@@ -269,12 +269,18 @@ function planDelete(
   options: PlanOptions,
   warnings: string[],
   summary: string[],
-): KeyChange {
+): KeyChange | undefined {
   const target = change.target;
+  // eksctl: with --all, nothing to delete is not an error.
+  const nothing = (what: string): undefined => {
+    summary.push(`${what}; nothing to do`);
+    return undefined;
+  };
   if (target.type === 'account') {
     const texts = accountTexts(data);
     const indexes = texts.flatMap((text, index) => (text === target.account ? [index] : []));
     if (indexes.length === 0) {
+      if (change.all === true) return nothing(`account ${quote(target.account)} is not in mapAccounts`);
       throw new AuthError('mapping_not_found', `account ${quote(target.account)} not found in mapAccounts`);
     }
     const chosen = change.all === true ? indexes : indexes.slice(0, 1);
@@ -290,6 +296,7 @@ function planDelete(
   }
   const matches = findArn(data, target.arn);
   if (matches.length === 0) {
+    if (change.all === true) return nothing(`no mapping with arn ${quote(target.arn, 120)} in aws-auth`);
     throw new AuthError(
       'mapping_not_found',
       `no mapping with arn ${quote(target.arn, 120)} found in aws-auth`,
@@ -312,7 +319,9 @@ function planDelete(
   const left = matches.length - chosen.length;
   if (left > 0) {
     warnings.push(
-      `there are ${left} mappings left with the same arn ${quote(target.arn, 120)} (use --all to delete them)`,
+      change.all === true
+        ? `there are ${left} mappings left with the same arn ${quote(target.arn, 120)} in the other map (run the command again to delete them)`
+        : `there are ${left} mappings left with the same arn ${quote(target.arn, 120)} (use --all to delete them)`,
     );
   }
   for (const match of chosen) summary.push(`removed ${describeEntry(match.key, match.entry)}`);
