@@ -272,7 +272,7 @@ function planDelete(
 ): KeyChange | undefined {
   const target = change.target;
   // eksctl: with --all, nothing to delete is not an error.
-  const nothing = (what: string): undefined => {
+  const nothing = (what: string): KeyChange | undefined => {
     summary.push(`${what}; nothing to do`);
     return undefined;
   };
