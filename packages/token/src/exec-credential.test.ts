@@ -153,22 +153,20 @@ describe('formatExecCredential', () => {
       apiVersion: EXEC_API_V1BETA1,
       token: 'k8s-aws-v1.abc',
       expiration: new Date('2023-04-28T00:14:00.000Z'),
-      interactive: false,
     });
     expect(out).toBe(
       '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false},"status":{"expirationTimestamp":"2023-04-28T00:14:00Z","token":"k8s-aws-v1.abc"}}\n',
     );
   });
 
-  it('answers v1 with interactive true and drops fractional seconds', () => {
+  it('answers v1 with interactive false whatever was asked (as the reference) and drops fractional seconds', () => {
     const out = formatExecCredential({
       apiVersion: EXEC_API_V1,
       token: 'k8s-aws-v1.xyz',
       expiration: new Date('2023-04-28T00:14:00.750Z'),
-      interactive: true,
     });
     expect(out).toBe(
-      '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true},"status":{"expirationTimestamp":"2023-04-28T00:14:00Z","token":"k8s-aws-v1.xyz"}}\n',
+      '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false},"status":{"expirationTimestamp":"2023-04-28T00:14:00Z","token":"k8s-aws-v1.xyz"}}\n',
     );
   });
 
@@ -177,7 +175,6 @@ describe('formatExecCredential', () => {
       apiVersion: EXEC_API_V1,
       token: 'k8s-aws-v1.t',
       expiration: new Date('2030-01-01T00:00:00Z'),
-      interactive: false,
     });
     expect(out.split('\n')).toEqual([expect.any(String), '']);
     expect(JSON.parse(out)).toEqual({

@@ -88,7 +88,6 @@ export interface ExecCredentialOptions {
   apiVersion: string;
   token: string;
   expiration: Date;
-  interactive: boolean;
 }
 
 /**
@@ -99,7 +98,8 @@ export function formatExecCredential(options: ExecCredentialOptions): string {
   const credential = {
     kind: 'ExecCredential',
     apiVersion: options.apiVersion,
-    spec: { interactive: options.interactive },
+    // Always false, as the reference prints it (clients ignore it; the request's own value is not echoed).
+    spec: { interactive: false },
     status: {
       expirationTimestamp: formatExpirationTimestamp(options.expiration),
       token: options.token,

@@ -24,6 +24,13 @@ describe('goBooleans / parseFlags: the reference flag library takes --flag=true|
     expect(parseFlags(['-i', 'c', ...args], OPTIONS, 'token')['token-only']).toBe(expected);
   });
 
+  it('reads -i=VALUE as pflag does (the value, not "=VALUE")', () => {
+    expect(parseFlags(['-i=c'], OPTIONS, 'token')['cluster-id']).toBe('c');
+    expect(parseFlags(['-i=a=b'], OPTIONS, 'token')['cluster-id']).toBe('a=b');
+    expect(parseFlags(['-i', '=c'], OPTIONS, 'token')['cluster-id']).toBe('=c');
+    expect(() => parseFlags(['-x=c'], OPTIONS, 'token')).toThrow(AuthError);
+  });
+
   it('leaves values Go would refuse, and string flags, to parseArgs', () => {
     expect(() => parseFlags(['--token-only=yes'], OPTIONS, 'token')).toThrow(AuthError);
     expect(() => parseFlags(['--token-only=constructor'], OPTIONS, 'token')).toThrow(

@@ -39,6 +39,7 @@ const GO_BOOLEANS: Readonly<Record<string, boolean>> = {
  * The reference's flag library (pflag) also takes `--flag=true` / `--flag=false` for a boolean flag,
  * and scripts written for it do so. parseArgs refuses a value there, so such arguments are taken out
  * and their last value per flag is returned; a value Go would refuse is left for parseArgs to refuse.
+ * pflag also reads `-i=c` as `-i c` for a string flag (parseArgs would take `=c`); that is rewritten.
  */
 export function goBooleans(
   args: readonly string[],
@@ -60,6 +61,13 @@ export function goBooleans(
       values.set(name, parsed);
       continue;
     }
+    // pflag reads `-i=c` as `-i c`; parseArgs would take `=c` as the value.
+    const short = /^-([A-Za-z0-9])=(.*)$/s.exec(arg);
+    const option = short === null ? undefined : shortOption(options, short[1] ?? '');
+    if (short !== null && option !== undefined && options[option]?.type === 'string') {
+      rest.push(`--${option}`, short[2] ?? '');
+      continue;
+    }
     if (arg.startsWith('--')) {
       const plain = arg.slice(2);
       // A later plain `--name` wins over an earlier `--name=false`.
@@ -68,6 +76,11 @@ export function goBooleans(
     rest.push(arg);
   }
   return { args: rest, values: Object.fromEntries(values) };
+}
+
+/** The long name of the option whose short name is `letter`. */
+function shortOption(options: FlagSpec, letter: string): string | undefined {
+  return Object.entries(options).find(([, option]) => option.short === letter)?.[0];
 }
 
 function describeParseError(error: unknown): string {

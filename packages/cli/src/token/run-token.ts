@@ -61,7 +61,6 @@ export async function runToken(config: TokenConfig, io: CliIo): Promise<number> 
           apiVersion: negotiation.apiVersion,
           token: entry.token,
           expiration: entry.expiration,
-          interactive: negotiation.interactive,
         }),
   );
   return 0;
