@@ -168,6 +168,21 @@ describe('token with profiles and config files', () => {
     expect(await callerArn(emulator, token, 'c')).toBe(ALICE.arn);
   });
 
+  it('signs with keys in the environment over AWS_PROFILE (as the Go SDK and botocore), but not over get-token --profile', async () => {
+    const env = baseEnv({ AWS_PROFILE: 'bob' });
+    writeFileSync(env.AWS_CONFIG_FILE!, '[profile bob]\nregion = us-east-1\n');
+    writeFileSync(
+      env.AWS_SHARED_CREDENTIALS_FILE!,
+      `[bob]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`,
+    );
+    const result = await runCli(['token', '-i', 'c', '--no-token-cache'], env);
+    expect(await callerArn(emulator, tokenOf(result), 'c')).toBe(ALICE.arn);
+    expect(result.stderr).not.toContain('Multiple credential sources');
+    delete env.AWS_PROFILE;
+    const flagged = await runCli(['get-token', '--cluster-name', 'c', '--profile', 'bob'], env);
+    expect(await callerArn(emulator, tokenOf(flagged), 'c')).toBe(BOB.arn);
+  });
+
   it('prompts for the MFA code on the terminal and reads it there', async () => {
     // `script` gives the CLI a pseudo-terminal, as a person's shell would; our stdin feeds its keyboard.
     const env = baseEnv({ AWS_PROFILE: 'mfa', AWS_ENDPOINT_URL_STS: emulator.url });

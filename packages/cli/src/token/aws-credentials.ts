@@ -9,6 +9,8 @@ export const MFA_PROMPT = 'Assume Role MFA token code: ';
 export interface BaseCredentialsOptions {
   /** Profile to use when one was named (AWS_PROFILE, AWS_DEFAULT_PROFILE, --profile). */
   profile: string | undefined;
+  /** Keys in the environment win over a profile named by AWS_PROFILE (not over `--profile`). */
+  envFirst?: boolean;
   /** Region for the STS/SSO calls the chain itself makes (profile assume-role, web identity). */
   region: string;
   /** Whether a person can answer the MFA prompt (kubectl's interactive mode, else stdin is a TTY). */
@@ -49,11 +51,16 @@ function envCredentials(env: Readonly<Record<string, string | undefined>>): AwsC
  * container, IMDS), imported on first use so a token-cache hit never loads it.
  */
 export async function loadBaseCredentials(options: BaseCredentialsOptions): Promise<AwsCredentials> {
-  const fromEnv = options.profile === undefined ? envCredentials(options.env) : undefined;
+  const fromEnv =
+    options.profile === undefined || options.envFirst === true ? envCredentials(options.env) : undefined;
   if (fromEnv !== undefined) return fromEnv;
   const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
   const provider = fromNodeProviderChain({
     ...(options.profile === undefined ? {} : { profile: options.profile }),
+    // Silent, as the SDK's default logger: without one it would print a 9-line warning on stderr when
+    // keys and a profile are both set, a case our chain rule covers (keys win over AWS_PROFILE, a
+    // --profile flag wins over keys; README).
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     clientConfig: { region: options.region },
     mfaCodeProvider: (serial: string) => promptMfaCode(serial, options),
   });

@@ -34,9 +34,16 @@ export async function mintToken(options: MintOptions): Promise<CachedToken> {
   const endpointFlags = endpointFlagsFromEnv(mutableEnv, profile);
   const stsEndpoint = nonEmpty(env.AWS_ENDPOINT_URL_STS) ?? nonEmpty(env.AWS_ENDPOINT_URL);
 
+  // As the Go SDK's chain (and botocore's): keys in the environment win over AWS_PROFILE; only a
+  // profile named by a flag (get-token --profile) goes first.
+  const profileFromFlag =
+    config.command === 'get-token' &&
+    config.profile !== undefined &&
+    config.profile !== nonEmpty(env.AWS_PROFILE);
   const loadBase = () =>
     loadBaseCredentials({
       profile: profile.explicit ? profile.name : undefined,
+      envFirst: !profileFromFlag,
       region,
       interactive: options.interactive,
       stdin: options.stdin,
