@@ -133,6 +133,20 @@ describe('token with base credentials', () => {
     expect(new URL(decodeToken(fallback)).host).toBe('sts.us-east-1.amazonaws.com');
   });
 
+  it('takes the root flags before the command too, as the reference (cobra persistent flags)', async () => {
+    const result = await runCli(
+      ['-i', 'c', '--log-verbosity', 'info', 'token', '--region', 'eu-west-1'],
+      baseEnv(),
+    );
+    const token = tokenOf(result);
+    expect(new URL(decodeToken(token)).host).toBe('sts.eu-west-1.amazonaws.com');
+    expect(await callerArn(emulator, token, 'c')).toBe(ALICE.arn);
+    expect(tokenOf(await runCli(['--cluster-id=c', 'token'], baseEnv()))).toMatch(/^k8s-aws-v1\./);
+    const unknown = await runCli(['-i', 'c', 'nope'], baseEnv());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "nope"');
+  });
+
   it('prints only the token with --token-only, and get-token prints the same kind of credential', async () => {
     const only = await runCli(['token', '-i', 'c', '--token-only'], baseEnv());
     expect(only.code).toBe(0);
