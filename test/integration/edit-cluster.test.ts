@@ -396,7 +396,7 @@ describe('history and undo', () => {
     const gone = await mapping('undo', '--to', '1');
     expect(gone.code).toBe(4);
     expect(gone.stderr).toContain('version 1 is not in configmap kube-system/aws-auth-history');
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('mapping undo keeps what others changed since', () => {
@@ -441,6 +441,16 @@ describe('mapping undo keeps what others changed since', () => {
     expect(nodes.stderr).toContain('would remove the node role mapping of');
     expect(data()).toEqual(withNodes);
     expect((await mapping('undo', '--to', last, '-y', '--force')).code).toBe(0);
+    expect(data()).toEqual(COMMENTED);
+  });
+
+  test('brings back a deleted aws-auth from its history', async () => {
+    server.setConfigMap(NS, 'aws-auth', COMMENTED);
+    expect((await mapping('create', ...role('before-delete'))).code).toBe(0);
+    const history = JSON.parse((await mapping('history', '-o', 'json')).stdout) as { seq: number }[];
+    expect(server.deleteConfigMap(NS, 'aws-auth')).toBe(true);
+    const restored = await mapping('undo', '--to', String(history[history.length - 1]?.seq), '-y');
+    expect(restored.code).toBe(0);
     expect(data()).toEqual(COMMENTED);
   });
 });

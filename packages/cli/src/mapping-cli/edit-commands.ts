@@ -186,6 +186,8 @@ export async function runUndo(args: string[], io: CliIo): Promise<number> {
       // A plain undo restores only over what its edit wrote; --to N names a version knowingly.
       ...(to !== undefined || target.written === undefined ? {} : { expectCurrent: target.written }),
     },
+    // A deleted aws-auth (everyone locked out) is exactly what a saved version must be able to bring back.
+    createIfMissing: true,
     ...(ask === undefined ? {} : { ask }),
   });
   return 0;
