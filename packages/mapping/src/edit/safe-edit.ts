@@ -56,7 +56,7 @@ const defaultSleep = (ms: number): Promise<void> =>
  * The ConfigMap is never deleted and re-created; it is created only when `createIfMissing`.
  */
 export async function runSafeEdit(options: SafeEditOptions): Promise<SafeEditResult> {
-  const maxAttempts = options.maxAttempts ?? 12;
+  const maxAttempts = options.maxAttempts ?? 20;
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
   let confirmed = options.confirm === undefined;
