@@ -18,9 +18,9 @@ export interface SafeEditOptions {
   readonly force?: boolean;
   /** Compute and report, write nothing. Default false. */
   readonly dryRun?: boolean;
-  /** Only `mapping create` may create a missing ConfigMap. Default false. */
+  /** Only `mapping create` and `mapping undo` may create a missing ConfigMap. Default false. */
   readonly createIfMissing?: boolean;
-  /** Read-plan-write attempts before giving up on 409 conflicts. Default 12. */
+  /** Read-plan-write attempts before giving up on 409 conflicts. Default 20. */
   readonly maxAttempts?: number;
   /** Asked once before the first write (prompts); false cancels. Absent: no question. */
   readonly confirm?: (plan: EditPlan, diff: string) => Promise<boolean>;
