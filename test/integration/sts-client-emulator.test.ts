@@ -1,8 +1,8 @@
-import { AuthError } from '@iam-authenticator/core';
 import { startStsEmulator } from '@iam-authenticator/sts-emulator';
 import type { IdentitiesFile, StsEmulator } from '@iam-authenticator/sts-emulator';
 import { createStsClient, presignCallerIdentity, verifyToken } from '@iam-authenticator/token';
 import type { StsClient } from '@iam-authenticator/token';
+import { authErrorOf } from '../support/index.js';
 import { createTestCa, issueTestCert } from '../support/tls.js';
 import type { TestKeyPair } from '../support/tls.js';
 
@@ -56,16 +56,6 @@ afterEach(() => {
   emulator.clearFaults();
 });
 
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError, got success');
-}
-
 async function aliceToken(
   endpoint: { region: string; useFips?: boolean; useDualStack?: boolean },
   clusterId = 'prod',
@@ -94,7 +84,7 @@ describe('sts client against the STS emulator (real SigV4 verification)', () => 
   });
 
   it('rejects the same token on a server with another cluster id (cross-cluster replay, §6.1)', async () => {
-    const error = await failure(
+    const error = await authErrorOf(
       verifyToken(REFERENCE_TOKEN, { clusterId: 'other-cluster', now: () => NOW, sts }),
     );
     expect(error.reason).toBe('sts_rejected');
@@ -128,7 +118,7 @@ describe('sts client against the STS emulator (real SigV4 verification)', () => 
       region: 'us-west-2',
       now: () => NOW,
     });
-    const error = await failure(verifyToken(token, { clusterId: 'prod', now: () => NOW, sts }));
+    const error = await authErrorOf(verifyToken(token, { clusterId: 'prod', now: () => NOW, sts }));
     expect(error.reason).toBe('sts_rejected');
   });
 
@@ -138,7 +128,7 @@ describe('sts client against the STS emulator (real SigV4 verification)', () => 
     ['drop', 'sts_unavailable'],
   ] as const)('maps the emulator fault %s to %s', async (kind, reason) => {
     emulator.injectFaults({ count: 1, kind });
-    const error = await failure(
+    const error = await authErrorOf(
       verifyToken(await aliceToken({ region: 'us-west-2' }), { clusterId: 'prod', now: () => NOW, sts }),
     );
     expect(error.reason).toBe(reason);
@@ -154,7 +144,7 @@ describe('sts client against the STS emulator (real SigV4 verification)', () => 
     emulator.injectFaults({ count: 1, kind: 'latency', latencyMs: 1500 });
     const slow = createStsClient({ endpointOverride: emulator.url, ca: ca.certPem, timeoutMs: 200 });
     try {
-      const error = await failure(
+      const error = await authErrorOf(
         verifyToken(await aliceToken({ region: 'us-west-2' }), {
           clusterId: 'prod',
           now: () => NOW,
@@ -170,7 +160,7 @@ describe('sts client against the STS emulator (real SigV4 verification)', () => 
   it('does not send a token whose host is outside the allow-list', async () => {
     emulator.resetCounts();
     const token = await aliceToken({ region: 'us-gov-west-1' });
-    const error = await failure(verifyToken(token, { clusterId: 'prod', now: () => NOW, sts }));
+    const error = await authErrorOf(verifyToken(token, { clusterId: 'prod', now: () => NOW, sts }));
     expect(error.reason).toBe('host_not_allowed');
     expect(Object.values(emulator.counts()).reduce((a, b) => a + b, 0)).toBe(0);
   });

@@ -6,15 +6,15 @@ import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { AuthError } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
-import { createStsClient, presignCallerIdentity, validateToken } from '@iam-authenticator/token';
+import { createStsClient } from '@iam-authenticator/token';
 import type { StsCallEvent, StsClient, StsClientOptions, ValidatedToken } from '@iam-authenticator/token';
+import { STS_TEST_CLUSTER, authErrorOf, validatedTestToken } from '../support/index.js';
 import { createTestCa, issueTestCert } from '../support/tls.js';
 import type { TestKeyPair } from '../support/tls.js';
 
 // HTTPS_PROXY / NO_PROXY for the STS call (reference §2.3: Go's default transport honours them).
 
-const NOW = new Date('2023-04-28T00:05:00Z');
-const CLUSTER = 'test-cluster';
+const CLUSTER = STS_TEST_CLUSTER;
 const HOST = 'sts.us-west-2.amazonaws.com';
 const SESSION = 'SESSIONtokenNEVERshown';
 const PROXY_USER = 'proxyuser';
@@ -177,26 +177,6 @@ function client(options: StsClientOptions): StsClient {
   return created;
 }
 
-async function validated(clusterId = CLUSTER): Promise<ValidatedToken> {
-  const { token } = await presignCallerIdentity({
-    credentials: { accessKeyId: 'ASIAR2TG44V6AS3ZZE7C', secretAccessKey: 'secret', sessionToken: SESSION },
-    clusterId,
-    region: 'us-west-2',
-    now: () => NOW,
-  });
-  return validateToken(token, { partition: 'aws', now: () => NOW });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError, got success');
-}
-
 function capturingLogger(lines: string[]): Logger {
   const logger: Logger = {
     debug: (fields, message) => lines.push(JSON.stringify({ level: 'debug', ...fields, message })),
@@ -226,7 +206,7 @@ describe('sts client behind an HTTPS_PROXY', () => {
     const sts = await startFakeSts(stsKeys);
     const proxy = await startFakeProxy(sts);
     const lines: string[] = [];
-    const token = await validated();
+    const token = await validatedTestToken({ session: SESSION });
     const caller = await client({
       env: { HTTPS_PROXY: withCredentials(proxy.port) },
       logger: capturingLogger(lines),
@@ -275,7 +255,10 @@ describe('sts client behind an HTTPS_PROXY', () => {
   ])('uses the proxy for %s', async (_name, env) => {
     const sts = await startFakeSts(stsKeys);
     const proxy = await startFakeProxy(sts);
-    await client({ env: env(proxy.port) }).getCallerIdentity(await validated(), CLUSTER);
+    await client({ env: env(proxy.port) }).getCallerIdentity(
+      await validatedTestToken({ session: SESSION }),
+      CLUSTER,
+    );
     expect(proxy.connects).toEqual([`${HOST}:443`]);
     expect(sts.seen).toHaveLength(1);
   });
@@ -284,10 +267,12 @@ describe('sts client behind an HTTPS_PROXY', () => {
     const sts = await startFakeSts(stsKeys);
     const proxy = await startFakeProxy(sts);
     const sts2 = client({ env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}` }, maxConcurrency: 2 });
-    await sts2.getCallerIdentity(await validated('a'), CLUSTER);
-    await sts2.getCallerIdentity(await validated('b'), CLUSTER);
+    await sts2.getCallerIdentity(await validatedTestToken({ clusterId: 'a', session: SESSION }), CLUSTER);
+    await sts2.getCallerIdentity(await validatedTestToken({ clusterId: 'b', session: SESSION }), CLUSTER);
     expect(proxy.connects).toHaveLength(1);
-    const tokens = await Promise.all(['c', 'd', 'e', 'f'].map((id) => validated(id)));
+    const tokens = await Promise.all(
+      ['c', 'd', 'e', 'f'].map((id) => validatedTestToken({ clusterId: id, session: SESSION })),
+    );
     await Promise.all(tokens.map((token) => sts2.getCallerIdentity(token, CLUSTER)));
     expect(proxy.connects.length).toBeLessThanOrEqual(2);
     expect(sts.seen).toHaveLength(6);
@@ -306,11 +291,11 @@ describe('sts client behind an HTTPS_PROXY', () => {
     const proxy = await startFakeProxy(sts);
     // The direct attempt goes to the real host name and fails: no DNS here, or a certificate that our
     // test CA did not sign (so nothing but a TLS hello would ever reach AWS).
-    const error = await failure(
+    const error = await authErrorOf(
       client({
         env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, [variable]: value },
         timeoutMs: 3000,
-      }).getCallerIdentity(await validated(), CLUSTER),
+      }).getCallerIdentity(await validatedTestToken({ session: SESSION }), CLUSTER),
     );
     expect(error.reason).toBe('sts_unavailable');
     expect(error.message).not.toContain('proxy');
@@ -324,7 +309,7 @@ describe('sts client behind an HTTPS_PROXY', () => {
     await client({
       endpointOverride: sts.origin,
       env: { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, https_proxy: `http://127.0.0.1:${proxy.port}` },
-    }).getCallerIdentity(await validated(), CLUSTER);
+    }).getCallerIdentity(await validatedTestToken({ session: SESSION }), CLUSTER);
     expect(sts.seen).toHaveLength(1);
     expect(proxy.connects).toEqual([]);
     expect(proxy.openSockets()).toBe(0);
@@ -335,8 +320,8 @@ describe('sts client: proxy failures are sts_unavailable, without secrets', () =
   async function callThrough(proxyPort: number): Promise<AuthError> {
     const events: StsCallEvent[] = [];
     const lines: string[] = [];
-    const token = await validated();
-    const error = await failure(
+    const token = await validatedTestToken({ session: SESSION });
+    const error = await authErrorOf(
       client({
         env: { HTTPS_PROXY: withCredentials(proxyPort) },
         logger: capturingLogger(lines),
@@ -395,7 +380,9 @@ describe('sts client: proxy failures are sts_unavailable, without secrets', () =
       maxConcurrency: 1,
       onCall: (event) => events.push(event),
     });
-    const error = await failure(sts1.getCallerIdentity(await validated('a'), CLUSTER));
+    const error = await authErrorOf(
+      sts1.getCallerIdentity(await validatedTestToken({ clusterId: 'a', session: SESSION }), CLUSTER),
+    );
     expect(error.reason).toBe('sts_unavailable');
     expect(error.message).toContain(`300 ms via proxy "http://127.0.0.1:${proxy.port}"`);
     expect(error.message).not.toContain(PROXY_PASSWORD);
@@ -404,7 +391,7 @@ describe('sts client: proxy failures are sts_unavailable, without secrets', () =
     await waitFor(() => proxy.openSockets() === 0);
     // ...and its agent slot (maxSockets = maxConcurrency = 1) is free for the next call.
     proxy.mode = 'tunnel';
-    await sts1.getCallerIdentity(await validated('b'), CLUSTER);
+    await sts1.getCallerIdentity(await validatedTestToken({ clusterId: 'b', session: SESSION }), CLUSTER);
     expect(proxy.connects).toEqual([`${HOST}:443`, `${HOST}:443`]);
     expect(events.map((event) => event.outcome)).toEqual(['unavailable', 'ok']);
   });

@@ -4,13 +4,14 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AuthError } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
-import { createStsClient, presignCallerIdentity, validateToken, verifyToken } from '@iam-authenticator/token';
-import type { StsCallEvent, StsClient, ValidatedToken } from '@iam-authenticator/token';
+import { createStsClient, presignCallerIdentity, verifyToken } from '@iam-authenticator/token';
+import type { StsCallEvent, StsClient } from '@iam-authenticator/token';
+import { STS_TEST_CLUSTER, STS_TEST_NOW, authErrorOf, validatedTestToken } from '../support/index.js';
 import { createTestCa, issueTestCert } from '../support/tls.js';
 import type { TestKeyPair } from '../support/tls.js';
 
-const NOW = new Date('2023-04-28T00:05:00Z');
-const CLUSTER = 'test-cluster';
+const NOW = STS_TEST_NOW;
+const CLUSTER = STS_TEST_CLUSTER;
 const OK_BODY = JSON.stringify({
   GetCallerIdentityResponse: {
     GetCallerIdentityResult: {
@@ -112,37 +113,10 @@ function client(fake: FakeSts, extra: Parameters<typeof createStsClient>[0] = {}
   return created;
 }
 
-/** A real token from our generator, validated as the server would. */
-async function validated(
-  options: { region?: string; clusterId?: string; session?: string } = {},
-): Promise<ValidatedToken> {
-  const { token } = await presignCallerIdentity({
-    credentials: {
-      accessKeyId: 'ASIAR2TG44V6AS3ZZE7C',
-      secretAccessKey: 'secret',
-      sessionToken: options.session ?? 'SESSIONTOKENsecretvalue',
-    },
-    clusterId: options.clusterId ?? CLUSTER,
-    region: options.region ?? 'us-west-2',
-    now: () => NOW,
-  });
-  return validateToken(token, { partition: 'aws', now: () => NOW });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError, got success');
-}
-
 describe('sts client: the request', () => {
   it('GETs exactly the signed path and query, with Host, SNI and certificate of the token host', async () => {
     const fake = await startFakeSts(stsKeys, json(200, OK_BODY));
-    const token = await validated();
+    const token = await validatedTestToken();
     const caller = await client(fake).getCallerIdentity(token, 'server-cluster');
     expect(caller).toEqual({
       arn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
@@ -161,7 +135,7 @@ describe('sts client: the request', () => {
 
   it('refuses a certificate that does not name the token host, even on an override address', async () => {
     const fake = await startFakeSts(wrongNameKeys, json(200, OK_BODY));
-    const error = await failure(client(fake).getCallerIdentity(await validated(), CLUSTER));
+    const error = await authErrorOf(client(fake).getCallerIdentity(await validatedTestToken(), CLUSTER));
     expect(error.reason).toBe('sts_unavailable');
     expect(error.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
     expect(fake.seen).toHaveLength(0);
@@ -169,8 +143,8 @@ describe('sts client: the request', () => {
 
   it('refuses a certificate from a CA it does not trust', async () => {
     const fake = await startFakeSts(stsKeys, json(200, OK_BODY));
-    const error = await failure(
-      client(fake, { ca: otherCa.certPem }).getCallerIdentity(await validated(), CLUSTER),
+    const error = await authErrorOf(
+      client(fake, { ca: otherCa.certPem }).getCallerIdentity(await validatedTestToken(), CLUSTER),
     );
     expect(error.reason).toBe('sts_unavailable');
     expect(fake.seen).toHaveLength(0);
@@ -182,7 +156,7 @@ describe('sts client: the request', () => {
       res.writeHead(302, { location: `${target.origin}/?Action=GetCallerIdentity` });
       res.end();
     });
-    const error = await failure(client(fake).getCallerIdentity(await validated(), CLUSTER));
+    const error = await authErrorOf(client(fake).getCallerIdentity(await validatedTestToken(), CLUSTER));
     expect(error.reason).toBe('sts_rejected');
     expect(error.message).toContain('302');
     expect(target.seen).toHaveLength(0);
@@ -190,7 +164,9 @@ describe('sts client: the request', () => {
 
   it('rejects an invalid cluster id before any request', async () => {
     const fake = await startFakeSts(stsKeys, json(200, OK_BODY));
-    const error = await failure(client(fake).getCallerIdentity(await validated(), 'a\r\nx-evil: 1'));
+    const error = await authErrorOf(
+      client(fake).getCallerIdentity(await validatedTestToken(), 'a\r\nx-evil: 1'),
+    );
     expect(error.reason).toBe('config_invalid');
     expect(fake.seen).toHaveLength(0);
   });
@@ -279,7 +255,7 @@ describe('sts client: classification of answers (reference §2.4)', () => {
     ],
   ])('%s', async (_name, handler, reason, inMessage) => {
     const fake = await startFakeSts(stsKeys, handler);
-    const error = await failure(client(fake).getCallerIdentity(await validated(), CLUSTER));
+    const error = await authErrorOf(client(fake).getCallerIdentity(await validatedTestToken(), CLUSTER));
     expect(error.reason).toBe(reason);
     expect(error.message).toContain(inMessage);
     expect(error.message).not.toContain('SECRET-DETAIL');
@@ -294,8 +270,8 @@ describe('sts client: classification of answers (reference §2.4)', () => {
       // never answers
     });
     const started = Date.now();
-    const error = await failure(
-      client(fake, { timeoutMs: 300 }).getCallerIdentity(await validated(), CLUSTER),
+    const error = await authErrorOf(
+      client(fake, { timeoutMs: 300 }).getCallerIdentity(await validatedTestToken(), CLUSTER),
     );
     expect(error.reason).toBe('sts_unavailable');
     expect(error.message).toContain('300 ms');
@@ -305,7 +281,7 @@ describe('sts client: classification of answers (reference §2.4)', () => {
   it('reports an unreachable STS as sts_unavailable', async () => {
     const fake = await startFakeSts(stsKeys, json(200, OK_BODY));
     await fake.close();
-    const error = await failure(client(fake).getCallerIdentity(await validated(), CLUSTER));
+    const error = await authErrorOf(client(fake).getCallerIdentity(await validatedTestToken(), CLUSTER));
     expect(error.reason).toBe('sts_unavailable');
     expect(error.message).toContain('ECONNREFUSED');
   });
@@ -314,8 +290,8 @@ describe('sts client: classification of answers (reference §2.4)', () => {
     const events: StsCallEvent[] = [];
     const fake = await startFakeSts(stsKeys, json(200, OK_BODY));
     const sts = client(fake, { onCall: (event) => events.push(event) });
-    await sts.getCallerIdentity(await validated(), CLUSTER);
-    await sts.getCallerIdentity(await validated({ region: 'aws-global' }), CLUSTER);
+    await sts.getCallerIdentity(await validatedTestToken(), CLUSTER);
+    await sts.getCallerIdentity(await validatedTestToken({ region: 'aws-global' }), CLUSTER);
     expect(events.map((e) => [e.stsRegion, e.statusCode, e.outcome])).toEqual([
       ['us-west-2', 200, 'ok'],
       ['global', 200, 'ok'],
@@ -334,7 +310,7 @@ describe('sts client: concurrency bound and single-flight', () => {
       held.push(res);
     });
     const sts = client(fake, { maxConcurrency: 2 });
-    const tokens = await Promise.all([1, 2, 3, 4, 5].map((n) => validated({ clusterId: `c${n}` })));
+    const tokens = await Promise.all([1, 2, 3, 4, 5].map((n) => validatedTestToken({ clusterId: `c${n}` })));
     const calls = tokens.map((token) => sts.getCallerIdentity(token, CLUSTER));
     await waitFor(() => held.length === 2);
     expect(sts.inFlight()).toBe(2);
@@ -358,7 +334,7 @@ describe('sts client: concurrency bound and single-flight', () => {
     const held: ServerResponse[] = [];
     const fake = await startFakeSts(stsKeys, (_req, res) => held.push(res));
     const sts = client(fake);
-    const token = await validated();
+    const token = await validatedTestToken();
     const calls = [
       sts.getCallerIdentity(token, CLUSTER),
       sts.getCallerIdentity(token, CLUSTER),
@@ -386,7 +362,7 @@ describe('sts client: concurrency bound and single-flight', () => {
     const held: ServerResponse[] = [];
     const fake = await startFakeSts(stsKeys, (_req, res) => held.push(res));
     const sts = client(fake, { singleFlight: false });
-    const token = await validated();
+    const token = await validatedTestToken();
     const calls = [sts.getCallerIdentity(token, CLUSTER), sts.getCallerIdentity(token, CLUSTER)];
     await waitFor(() => held.length === 2);
     for (const res of held) {
@@ -402,13 +378,15 @@ describe('sts client: concurrency bound and single-flight', () => {
       // holds every request
     });
     const sts = client(fake, { maxConcurrency: 1 });
-    const first = sts.getCallerIdentity(await validated({ clusterId: 'a' }), CLUSTER);
-    const second = sts.getCallerIdentity(await validated({ clusterId: 'b' }), CLUSTER);
+    const first = sts.getCallerIdentity(await validatedTestToken({ clusterId: 'a' }), CLUSTER);
+    const second = sts.getCallerIdentity(await validatedTestToken({ clusterId: 'b' }), CLUSTER);
     await waitFor(() => fake.seen.length === 1);
     sts.close();
-    expect((await failure(second)).reason).toBe('sts_unavailable');
-    expect((await failure(first)).reason).toBe('sts_unavailable');
-    expect((await failure(sts.getCallerIdentity(await validated(), CLUSTER))).message).toContain('closed');
+    expect((await authErrorOf(second)).reason).toBe('sts_unavailable');
+    expect((await authErrorOf(first)).reason).toBe('sts_unavailable');
+    expect((await authErrorOf(sts.getCallerIdentity(await validatedTestToken(), CLUSTER))).message).toContain(
+      'closed',
+    );
   });
 });
 
@@ -463,7 +441,7 @@ describe('verifyToken', () => {
     const query = presignedUrl.slice(presignedUrl.indexOf('?'));
     const url = base(port).includes('?') ? base(port) : `${base(port)}${query}`;
     const token = `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
-    const error = await failure(
+    const error = await authErrorOf(
       verifyToken(token, { clusterId: CLUSTER, partition, now: () => NOW, sts: client(fake) }),
     );
     expect(error.reason).toBe(reason);
@@ -493,7 +471,7 @@ describe('sts client logs', () => {
       answers[next++ % answers.length]!(req, res);
     });
     const sts = client(fake, { logger });
-    const token = await validated({ session: 'SESSIONtokenNEVERlogged' });
+    const token = await validatedTestToken({ session: 'SESSIONtokenNEVERlogged' });
     for (let i = 0; i < answers.length; i++) {
       await sts.getCallerIdentity(token, CLUSTER).catch(() => undefined);
     }

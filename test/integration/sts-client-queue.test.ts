@@ -2,36 +2,13 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { AuthError } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
-import { presignCallerIdentity } from './presign.js';
-import { createStsClient } from './sts-client.js';
-import type { StsCallEvent, StsClient } from './sts-client.js';
-import { validateToken } from './validate-token.js';
-import type { ValidatedToken } from './validate-token.js';
+import { createStsClient } from '@iam-authenticator/token';
+import type { StsCallEvent, StsClient } from '@iam-authenticator/token';
+import { STS_TEST_CLUSTER, authErrorOf, validatedTestToken } from '../support/index.js';
 
 // The request, its answers and TLS are tested against a TLS stand-in in test/integration/sts-client*.
 
-const NOW = new Date('2023-04-28T00:05:00Z');
-const CLUSTER = 'test-cluster';
-
-async function validated(clusterId: string): Promise<ValidatedToken> {
-  const { token } = await presignCallerIdentity({
-    credentials: { accessKeyId: 'ASIAR2TG44V6AS3ZZE7C', secretAccessKey: 'secret' },
-    clusterId,
-    region: 'us-west-2',
-    now: () => NOW,
-  });
-  return validateToken(token, { partition: 'aws', now: () => NOW });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError, got success');
-}
+const CLUSTER = STS_TEST_CLUSTER;
 
 function configError(run: () => unknown): AuthError {
   try {
@@ -101,7 +78,10 @@ describe('sts client queue', () => {
       onCall: (event) => events.push(event),
       logger,
     });
-    const [a, b] = await Promise.all([validated('a'), validated('b')]);
+    const [a, b] = await Promise.all([
+      validatedTestToken({ clusterId: 'a' }),
+      validatedTestToken({ clusterId: 'b' }),
+    ]);
     const first = sts.getCallerIdentity(a, CLUSTER);
     const second = sts.getCallerIdentity(b, CLUSTER);
     await waitFor(() => connections === 1);
@@ -110,7 +90,7 @@ describe('sts client queue', () => {
     // Both deadlines pass while no timer can run: when the first call's timeout frees its slot, the
     // queued call's own timer has not fired yet, so release() meets a waiter that is already late.
     blockEventLoop(450);
-    const [firstError, secondError] = await Promise.all([failure(first), failure(second)]);
+    const [firstError, secondError] = await Promise.all([authErrorOf(first), authErrorOf(second)]);
     expect(firstError.message).toBe('sts did not answer within 300 ms');
     expect(secondError.reason).toBe('sts_unavailable');
     expect(secondError.message).toBe('no free sts connection slot within 300 ms');
@@ -137,13 +117,16 @@ describe('sts client queue', () => {
       maxConcurrency: 1,
       onCall: (event) => events.push(event),
     });
-    const [a, b] = await Promise.all([validated('a'), validated('b')]);
+    const [a, b] = await Promise.all([
+      validatedTestToken({ clusterId: 'a' }),
+      validatedTestToken({ clusterId: 'b' }),
+    ]);
     const first = sts.getCallerIdentity(a, CLUSTER);
     const queued = sts.getCallerIdentity(b, CLUSTER);
     await waitFor(() => connections === 1);
     sts.close();
-    expect((await failure(queued)).message).toBe('sts client is closed');
-    expect((await failure(first)).reason).toBe('sts_unavailable');
+    expect((await authErrorOf(queued)).message).toBe('sts client is closed');
+    expect((await authErrorOf(first)).reason).toBe('sts_unavailable');
     expect(events.map((event) => event.outcome)).toEqual(['unavailable', 'unavailable']);
     expect(connections).toBe(1);
   });
