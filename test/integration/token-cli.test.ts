@@ -422,6 +422,18 @@ describe('failures: one line on stderr, nothing on stdout, no secret', () => {
     );
   });
 
+  it('a named profile whose credential_process fails → credentials_not_found naming the profile', async () => {
+    const env = baseEnv({ AWS_PROFILE: 'fails' });
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    writeFileSync(env.AWS_CONFIG_FILE!, '[profile fails]\ncredential_process = /bin/sh -c "exit 3"\n');
+    expectOneLineFailure(
+      await runCli(['token', '-i', 'c'], env),
+      7,
+      /^iam-authenticator: aws profile "fails" gave no credentials \(its keys, sso, credential_process or role_arn failed or are missing\); aws sts get-caller-identity --profile fails shows why\n$/,
+    );
+  });
+
   it('an unknown profile → profile_not_found', async () => {
     expectOneLineFailure(
       await runCli(['token', '-i', 'c'], baseEnv({ AWS_PROFILE: 'nope' })),

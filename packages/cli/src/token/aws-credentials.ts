@@ -82,6 +82,15 @@ function classifyChainError(error: unknown, profile: string | undefined): AuthEr
   const message = error instanceof Error ? error.message : '';
   const name = error instanceof Error ? error.name : '';
   if (/could not load credentials from any providers/i.test(message)) {
+    // With a profile named, only that profile was tried (the SDK hides why it failed, e.g. a
+    // credential_process that exited non-zero): name it and how to see the reason.
+    if (profile !== undefined) {
+      return new AuthError(
+        'credentials_not_found',
+        `aws profile ${quote(profile)} gave no credentials (its keys, sso, credential_process or role_arn failed or are missing); aws sts get-caller-identity --profile ${profile} shows why`,
+        { cause: error },
+      );
+    }
     return new AuthError('credentials_not_found', `no AWS credentials found; tried ${CREDENTIAL_SOURCES}`, {
       cause: error,
     });
