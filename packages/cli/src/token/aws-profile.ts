@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
 import { AuthError, quote } from '@iam-authenticator/core';
+import { sharedFilePaths } from './aws-paths.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -12,14 +11,6 @@ export interface ProfileSettings {
   readonly region: string | undefined;
   readonly use_fips_endpoint: string | undefined;
   readonly use_dualstack_endpoint: string | undefined;
-}
-
-export function sharedFilePaths(env: Env): { configFilepath: string; filepath: string } {
-  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
-  return {
-    configFilepath: nonEmpty(env.AWS_CONFIG_FILE) ?? join(home, '.aws', 'config'),
-    filepath: nonEmpty(env.AWS_SHARED_CREDENTIALS_FILE) ?? join(home, '.aws', 'credentials'),
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '@iam-authenticator/core';
+import { homeOf, sharedFilePaths } from './aws-paths.js';
 import type { TokenConfig } from './token-config.js';
 
 /**
@@ -72,14 +72,15 @@ export function cacheKeyInputs(
  * a token signed with what they said before must not be reused.
  */
 function sharedFileVersions(env: Readonly<Record<string, string | undefined>>): (string | null)[] {
-  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
-  const expand = (path: string): string => (path.startsWith('~/') ? join(home, path.slice(2)) : path);
-  return [
-    env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'),
-    env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'),
-  ].map((path) => {
+  const home = homeOf(env);
+  const { configFilepath, filepath } = sharedFilePaths(env);
+  // `~/` as the SDK reads these variables.
+  return [configFilepath, filepath].map((path) => {
     try {
-      const stats = statSync(expand(path), { throwIfNoEntry: false, bigint: true });
+      const stats = statSync(path.startsWith('~/') ? join(home, path.slice(2)) : path, {
+        throwIfNoEntry: false,
+        bigint: true,
+      });
       return stats === undefined ? null : `${stats.size}:${stats.ctimeNs}:${stats.ino}`;
     } catch (error) {
       return `unreadable:${String((error as { code?: unknown }).code)}`;

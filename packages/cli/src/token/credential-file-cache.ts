@@ -1,9 +1,9 @@
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { homedir } from 'node:os';
 import type { Logger } from '@iam-authenticator/core';
 import type { AwsCredentials } from '@iam-authenticator/token';
+import { homeOf } from './aws-paths.js';
 import { acquireCacheLock, ensureCacheDir } from './token-cache-write.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -12,8 +12,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function credentialCacheFile(env: Env): string {
   const fromEnv = env.AWS_IAM_AUTHENTICATOR_CACHE_FILE;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
-  return join(home, '.kube', 'cache', 'aws-iam-authenticator', 'credentials.yaml');
+  return join(homeOf(env), '.kube', 'cache', 'aws-iam-authenticator', 'credentials.yaml');
 }
 
 export interface CredentialCacheOptions {

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { homeOf } from './aws-paths.js';
 
 /**
  * The read side of the token cache (the file format is written by `serializeEntry` in
@@ -22,8 +22,7 @@ export const MIN_REMAINING_MS = 5 * 60 * 1000;
 const MAX_LIFE_MS = 15 * 60 * 1000;
 
 export function tokenCacheDir(env: Readonly<Record<string, string | undefined>>): string {
-  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
-  return join(home, '.kube', 'cache', 'iam-authenticator');
+  return join(homeOf(env), '.kube', 'cache', 'iam-authenticator');
 }
 
 export function cacheFilePath(dir: string, key: string): string {
