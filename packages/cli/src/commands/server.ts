@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { accessSync, constants, statSync } from 'node:fs';
 import { AuthError, REASONS, quote } from '@iam-authenticator/core';
 import { createServer, resolveServerConfig } from '@iam-authenticator/server';
@@ -12,7 +11,7 @@ import {
   parseServerLogFormat,
 } from '../server-cli/logger.js';
 import { SERVER_FLAG_OPTIONS } from '../server-cli/server-flags.js';
-import { goBooleans } from '../token/parse-flags.js';
+import { parsePflagArgs } from '../token/parse-flags.js';
 
 const USAGE = `usage: iam-authenticator server --config FILE [flags]
 
@@ -26,15 +25,8 @@ flags: -c/--config, -i/--cluster-id, --partition, --state-dir, --generate-kubeco
 const INIT_FLAG_OPTIONS = { ...SERVER_FLAG_OPTIONS, 'client-cert': { type: 'boolean' } } as const;
 
 function parse(args: string[]) {
-  const go = goBooleans(args, INIT_FLAG_OPTIONS);
   try {
-    const parsed = parseArgs({
-      args: go.args,
-      options: INIT_FLAG_OPTIONS,
-      allowPositionals: false,
-      strict: true,
-    });
-    return { ...parsed, values: { ...parsed.values, ...go.values } };
+    return { values: parsePflagArgs(args, INIT_FLAG_OPTIONS) };
   } catch (error) {
     throw new AuthError('usage_error', error instanceof Error ? error.message : 'bad flags');
   }

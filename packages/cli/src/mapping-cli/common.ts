@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,7 +11,7 @@ import type {
   SafeEditResult,
 } from '@iam-authenticator/mapping';
 import type { CliIo } from '../io.js';
-import { goBooleans } from '../token/parse-flags.js';
+import { parsePflagArgs } from '../token/parse-flags.js';
 
 /** Flags every mapping/add command accepts. */
 export const COMMON_OPTIONS = {
@@ -54,10 +53,8 @@ export function parseFlags(
   options: NonNullable<ParseArgsConfig['options']>,
 ): Values {
   // eksctl's flag library (pflag) takes `--all=true` too.
-  const go = goBooleans(args, options);
   try {
-    const { values } = parseArgs({ args: go.args, options, strict: true, allowPositionals: false });
-    return { ...values, ...go.values };
+    return parsePflagArgs(args, options);
   } catch (error) {
     throw new AuthError(
       'usage_error',

@@ -10,13 +10,27 @@ export type FlagValues = Record<string, string | boolean | undefined>;
  * (its own messages run to three sentences).
  */
 export function parseFlags(args: readonly string[], options: FlagSpec, command: string): FlagValues {
-  const go = goBooleans(args, options);
   try {
-    const { values } = parseArgs({ args: go.args, options, strict: true, allowPositionals: false });
-    return { ...values, ...go.values } as FlagValues;
+    return parsePflagArgs(args, options) as FlagValues;
   } catch (error) {
     throw new AuthError('usage_error', `${command}: ${describeParseError(error)}`);
   }
+}
+
+/** What parseArgs gives for `options` in strict, flags-only mode. */
+export type PflagValues<T extends FlagSpec> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>
+>['values'];
+
+/**
+ * node:util parseArgs (strict, flags only) over arguments written for the reference's flag library:
+ * its `--flag=true|false` and `-i=VALUE` forms are read as pflag reads them (goBooleans). Throws what
+ * parseArgs throws; each command words the usage error its own way.
+ */
+export function parsePflagArgs<T extends FlagSpec>(args: readonly string[], options: T): PflagValues<T> {
+  const go = goBooleans(args, options);
+  const { values } = parseArgs({ args: go.args, options, strict: true, allowPositionals: false });
+  return { ...values, ...go.values };
 }
 
 /** Go's strconv.ParseBool, which pflag uses for `--flag=value` of a boolean flag. */
