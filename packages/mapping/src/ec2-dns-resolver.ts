@@ -1,6 +1,7 @@
 import { AuthError, RecencyMap, quote, systemClock } from '@iam-authenticator/core';
 import type { Clock } from '@iam-authenticator/core';
 import type { FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
+import { parseArn } from '@iam-authenticator/token';
 import type { MappingMetrics } from './metrics.js';
 
 /** Turns an EC2 instance id into its private DNS name (for {{EC2PrivateDNSName}}). */
@@ -271,18 +272,13 @@ function sdkDescribeInstances(options: Ec2DnsResolverOptions): DescribeInstances
   };
 }
 
-/** The account field of an ARN (`arn:partition:service:region:account:resource`), "" when it has none. */
-function accountOfArn(arn: string): string {
-  return arn.split(':')[4] ?? '';
-}
-
 type SdkPlugin = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[number];
 
 /** A role's credentials for the EC2 client: the SDK's AssumeRole provider, with the source headers. */
 async function roleCredentials(options: Ec2DnsResolverOptions): Promise<() => Promise<Ec2StaticCredentials>> {
   const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
   const { sourceArn } = options;
-  const sourceAccount = sourceArn === undefined ? '' : accountOfArn(sourceArn);
+  const sourceAccount = sourceArn === undefined || sourceArn === '' ? '' : parseArn(sourceArn).accountId;
   const sourceHeaders: Record<string, string> =
     sourceArn === undefined || sourceArn === ''
       ? {}

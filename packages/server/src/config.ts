@@ -176,11 +176,6 @@ export function parseDurationSeconds(value: string | number): number | undefined
   return consumed === text.length && text.length > 0 ? total : undefined;
 }
 
-/**
- * Merges flags > env > config file > defaults once into a frozen ServerConfig. Accepts the reference's
- * config keys (case-insensitive) and `server` flags unchanged, plus ours. Never throws: every problem is
- * returned with its dotted path.
- */
 export interface ResolveChecks {
   /**
    * Why a file the server reads at start (`clientCA`, `stsCA`) cannot be read, or undefined when it
@@ -189,6 +184,11 @@ export interface ResolveChecks {
   readonly fileProblem?: (path: string) => string | undefined;
 }
 
+/**
+ * Merges flags > env > config file > defaults once into a frozen ServerConfig. Accepts the reference's
+ * config keys (case-insensitive) and `server` flags unchanged, plus ours. Never throws: every problem is
+ * returned with its dotted path.
+ */
 export function resolveServerConfig(
   fileValues: unknown,
   flags: ServerFlags,
