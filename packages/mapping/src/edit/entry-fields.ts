@@ -46,6 +46,9 @@ export function isYamlMap(value: unknown): value is YAMLMap {
   return isMap(value);
 }
 
+/** The groups that make a mapping a node's: removing them locks nodes out (edits need --force). */
+export const NODE_GROUPS: readonly string[] = ['system:nodes', 'system:bootstrappers'];
+
 /**
  * An account ID field as text. YAML reads an unquoted `012345678901` as the number 12345678901; account
  * IDs are 12 digits, so the leading zeros it lost are put back (as the parser's reading of the entry).

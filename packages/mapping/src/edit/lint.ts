@@ -3,7 +3,7 @@ import { classifyArn, stripRolePath } from '@iam-authenticator/token';
 import { LineCounter, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
 import { parseAwsAuth } from '../parse-aws-auth.js';
-import { accountIdOf, readField, textOf } from './entry-fields.js';
+import { NODE_GROUPS, accountIdOf, readField, textOf } from './entry-fields.js';
 import type { AwsAuthData } from './plan-edit.js';
 import { CONFIGMAP_MAX_BYTES } from './safe-edit.js';
 import { isSkippableText } from './yaml-list-edit.js';
@@ -26,8 +26,6 @@ export interface LintReport {
   /** 0 clean (info only), 1 warnings, 2 errors. */
   readonly exitCode: 0 | 1 | 2;
 }
-
-const NODE_GROUPS = ['system:nodes', 'system:bootstrappers'];
 
 /** Everything `mapping lint` reports about aws-auth data (user-needs-and-security.md A5). */
 export function lintAwsAuth(data: AwsAuthData): LintReport {

@@ -3,7 +3,7 @@ import { AuthError, quote } from '@iam-authenticator/core';
 import { isDeepStrictEqual } from 'node:util';
 import type { MapKey } from '../model.js';
 import { parseAwsAuth } from '../parse-aws-auth.js';
-import { accountIdOf, fieldSpelling, readField, textOf } from './entry-fields.js';
+import { NODE_GROUPS, accountIdOf, fieldSpelling, readField, textOf } from './entry-fields.js';
 import { arnMatchKey } from './identity-input.js';
 import type { SsoInput } from './identity-input.js';
 import { applyListEdit, readYamlList } from './yaml-list-edit.js';
@@ -64,8 +64,6 @@ export interface EditPlan {
   readonly summary: readonly string[];
   readonly warnings: readonly string[];
 }
-
-const NODE_GROUPS = ['system:nodes', 'system:bootstrappers'];
 
 interface KeyChange {
   readonly key: MapKey;
