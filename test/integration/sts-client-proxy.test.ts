@@ -8,7 +8,7 @@ import { AuthError } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
 import { createStsClient } from '@iam-authenticator/token';
 import type { StsCallEvent, StsClient, StsClientOptions, ValidatedToken } from '@iam-authenticator/token';
-import { STS_TEST_CLUSTER, authErrorOf, validatedTestToken } from '../support/index.js';
+import { STS_TEST_CLUSTER, STS_TEST_OK_BODY, authErrorOf, validatedTestToken } from '../support/index.js';
 import { createTestCa, issueTestCert } from '../support/tls.js';
 import type { TestKeyPair } from '../support/tls.js';
 
@@ -19,15 +19,7 @@ const HOST = 'sts.us-west-2.amazonaws.com';
 const SESSION = 'SESSIONtokenNEVERshown';
 const PROXY_USER = 'proxyuser';
 const PROXY_PASSWORD = 'proxyPASSWORDneverShown';
-const OK_BODY = JSON.stringify({
-  GetCallerIdentityResponse: {
-    GetCallerIdentityResult: {
-      Arn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
-      Account: '123456789012',
-      UserId: 'AROAEXAMPLEID:alice',
-    },
-  },
-});
+const OK_BODY = STS_TEST_OK_BODY;
 
 interface Seen {
   url: string;

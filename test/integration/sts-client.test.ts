@@ -6,22 +6,19 @@ import { AuthError } from '@iam-authenticator/core';
 import type { Logger } from '@iam-authenticator/core';
 import { createStsClient, presignCallerIdentity, verifyToken } from '@iam-authenticator/token';
 import type { StsCallEvent, StsClient } from '@iam-authenticator/token';
-import { STS_TEST_CLUSTER, STS_TEST_NOW, authErrorOf, validatedTestToken } from '../support/index.js';
+import {
+  STS_TEST_CLUSTER,
+  STS_TEST_NOW,
+  STS_TEST_OK_BODY,
+  authErrorOf,
+  validatedTestToken,
+} from '../support/index.js';
 import { createTestCa, issueTestCert } from '../support/tls.js';
 import type { TestKeyPair } from '../support/tls.js';
 
 const NOW = STS_TEST_NOW;
 const CLUSTER = STS_TEST_CLUSTER;
-const OK_BODY = JSON.stringify({
-  GetCallerIdentityResponse: {
-    GetCallerIdentityResult: {
-      Arn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
-      Account: '123456789012',
-      UserId: 'AROAEXAMPLEID:alice',
-    },
-    ResponseMetadata: { RequestId: '01234567-89ab-cdef-0123-456789abcdef' },
-  },
-});
+const OK_BODY = STS_TEST_OK_BODY;
 
 interface Seen {
   method: string;

@@ -47,6 +47,14 @@ function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
+/** baseEnv without keys in the environment: credentials come from the shared files (or nowhere). */
+function keylessEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env = baseEnv(extra);
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  return env;
+}
+
 function tokenOf(result: CliResult): string {
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
@@ -169,9 +177,7 @@ describe('token with profiles and config files', () => {
   });
 
   it('uses the keys and region of AWS_PROFILE from the shared files', async () => {
-    const env = baseEnv({ AWS_PROFILE: 'team' });
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
+    const env = keylessEnv({ AWS_PROFILE: 'team' });
     writeFileSync(env.AWS_CONFIG_FILE!, '[profile team]\nregion = ca-central-1\n');
     writeFileSync(
       env.AWS_SHARED_CREDENTIALS_FILE!,
@@ -199,9 +205,7 @@ describe('token with profiles and config files', () => {
 
   it('prompts for the MFA code on the terminal and reads it there', async () => {
     // `script` gives the CLI a pseudo-terminal, as a person's shell would; our stdin feeds its keyboard.
-    const env = baseEnv({ AWS_PROFILE: 'mfa', AWS_ENDPOINT_URL_STS: emulator.url });
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
+    const env = keylessEnv({ AWS_PROFILE: 'mfa', AWS_ENDPOINT_URL_STS: emulator.url });
     writeFileSync(
       env.AWS_CONFIG_FILE!,
       `[profile base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n` +
@@ -237,9 +241,7 @@ describe('token with profiles and config files', () => {
   });
 
   it('follows a profile role_arn with source_profile through STS at AWS_ENDPOINT_URL_STS', async () => {
-    const env = baseEnv({ AWS_PROFILE: 'dev', AWS_ENDPOINT_URL_STS: emulator.url });
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
+    const env = keylessEnv({ AWS_PROFILE: 'dev', AWS_ENDPOINT_URL_STS: emulator.url });
     writeFileSync(
       env.AWS_CONFIG_FILE!,
       `[profile base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n` +
@@ -412,9 +414,7 @@ describe('token cache', () => {
 
 describe('failures: one line on stderr, nothing on stdout, no secret', () => {
   it('no credentials anywhere → credentials_not_found naming the sources tried', async () => {
-    const env = baseEnv();
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
+    const env = keylessEnv();
     expectOneLineFailure(
       await runCli(['token', '-i', 'c'], env),
       7,
@@ -423,9 +423,7 @@ describe('failures: one line on stderr, nothing on stdout, no secret', () => {
   });
 
   it('a named profile whose credential_process fails → credentials_not_found naming the profile', async () => {
-    const env = baseEnv({ AWS_PROFILE: 'fails' });
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
+    const env = keylessEnv({ AWS_PROFILE: 'fails' });
     writeFileSync(env.AWS_CONFIG_FILE!, '[profile fails]\ncredential_process = /bin/sh -c "exit 3"\n');
     expectOneLineFailure(
       await runCli(['token', '-i', 'c'], env),
@@ -474,14 +472,12 @@ describe('failures: one line on stderr, nothing on stdout, no secret', () => {
   });
 
   it('a profile that needs MFA without a terminal → mfa_required, without waiting for input', async () => {
-    const env = baseEnv({ AWS_PROFILE: 'mfa', AWS_ENDPOINT_URL_STS: emulator.url });
+    const env = keylessEnv({ AWS_PROFILE: 'mfa', AWS_ENDPOINT_URL_STS: emulator.url });
     writeFileSync(
       env.AWS_CONFIG_FILE!,
       `[profile base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n` +
         `[profile mfa]\nrole_arn = ${DEV_ROLE}\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n`,
     );
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
     expectOneLineFailure(
       await runCli(['token', '-i', 'c'], env),
       7,
@@ -503,9 +499,7 @@ describe('failures: one line on stderr, nothing on stdout, no secret', () => {
 
 describe('--cache (the reference credential cache)', () => {
   it('caches credential_process credentials in a private YAML file, refuses a non-private one, and cache clean removes it', async () => {
-    const env = baseEnv({ AWS_PROFILE: 'proc' });
-    delete env.AWS_ACCESS_KEY_ID;
-    delete env.AWS_SECRET_ACCESS_KEY;
+    const env = keylessEnv({ AWS_PROFILE: 'proc' });
     const counter = join(env.HOME!, 'process-calls');
     const script = join(env.HOME!, 'credential-process.sh');
     const expiration = new Date(Date.now() + 3600_000).toISOString();

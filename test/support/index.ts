@@ -22,4 +22,10 @@ export type { ProcessResult, RunProcessOptions } from './run-process.js';
 export { postJson } from './https-post.js';
 export { CLI_BIN, loopbackServerKeys, startServerProcess } from './server-process.js';
 export type { ServerProcess } from './server-process.js';
-export { STS_TEST_CLUSTER, STS_TEST_NOW, authErrorOf, validatedTestToken } from './sts-tokens.js';
+export {
+  STS_TEST_CLUSTER,
+  STS_TEST_NOW,
+  STS_TEST_OK_BODY,
+  authErrorOf,
+  validatedTestToken,
+} from './sts-tokens.js';

@@ -6,6 +6,18 @@ import type { ValidatedToken } from '@iam-authenticator/token';
 export const STS_TEST_NOW = new Date('2023-04-28T00:05:00Z');
 export const STS_TEST_CLUSTER = 'test-cluster';
 
+/** STS's JSON answer to GetCallerIdentity for an assumed role, as the STS stand-ins of the tests send it. */
+export const STS_TEST_OK_BODY = JSON.stringify({
+  GetCallerIdentityResponse: {
+    GetCallerIdentityResult: {
+      Arn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
+      Account: '123456789012',
+      UserId: 'AROAEXAMPLEID:alice',
+    },
+    ResponseMetadata: { RequestId: '01234567-89ab-cdef-0123-456789abcdef' },
+  },
+});
+
 /** A real token from our generator (session credentials), validated as the server would. */
 export async function validatedTestToken(
   options: { region?: string; clusterId?: string; session?: string } = {},
