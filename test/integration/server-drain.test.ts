@@ -3,7 +3,8 @@
  * and the stop ends when they do, not when the drain limit runs out (an idle keep-alive connection
  * used to hold the listener open for the whole limit).
  */
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
+import { postJson } from '../support/index.js';
 import { startHarness } from './server-harness.js';
 import type { Harness } from './server-harness.js';
 
@@ -18,29 +19,9 @@ describe('server: drain on stop with keep-alive clients', () => {
 
   it('answers the review in flight, then closes its idle connection and stops well before the limit', async () => {
     const agent = new Agent({ keepAlive: true, ca: h.servingCa });
-    const url = new URL(`${h.started.url}/authenticate`);
+    const url = `${h.started.url}/authenticate`;
     const post = (body: string): Promise<{ status: number; text: string }> =>
-      new Promise((resolve, reject) => {
-        const req = request(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            agent,
-            servername: 'localhost',
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () => {
-              resolve({ status: res.statusCode ?? 0, text });
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      postJson(url, h.servingCa, body, agent);
     const review = (token: string): string =>
       JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
 
