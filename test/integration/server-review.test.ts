@@ -245,6 +245,37 @@ describe('POST /authenticate against the STS emulator', () => {
     }
   });
 
+  it('observes a malformed request with the time it took, not zero', async () => {
+    const malformedSum = async (): Promise<number> =>
+      Number(
+        /^aws_iam_authenticator_authenticate_latency_seconds_sum\{result="malformed_request"\} (\S+)$/m.exec(
+          (await h.post('/metrics', '', { method: 'GET' })).body,
+        )?.[1] ?? '0',
+      );
+    const before = await malformedSum();
+    const url = new URL(h.started.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({
+        host: url.hostname,
+        port: Number(url.port),
+        ca: h.servingCa,
+        servername: 'localhost',
+      });
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('close', () => {
+        resolve(text);
+      });
+      socket.on('error', reject);
+      socket.write(
+        'POST /authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 8\r\n\r\n{"ki',
+      );
+      setTimeout(() => socket.write('nd":'), 400);
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect((await malformedSum()) - before).toBeGreaterThanOrEqual(0.35);
+  });
+
   it('counts every review not answered from the identity cache as a miss, failed ones too', async () => {
     const misses = async (): Promise<number> =>
       Number(

@@ -47,30 +47,35 @@ function reply(res: ServerResponse, answer: ReviewAnswer): void {
  */
 export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
   const { metrics, logger, maxBodyBytes } = options;
+
+  /** A refused request, observed with the time from its headers to the answer (as the reference). */
   const malformed = (
     res: ServerResponse,
+    started: number,
     status: number,
     text: string,
     extra?: Record<string, string>,
   ): void => {
-    metrics.authenticateLatency.observe({ result: 'malformed_request' }, 0);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.authenticateLatency.observe({ result: 'malformed_request' }, seconds);
     send(res, status, TEXT, `${text}\n`, extra);
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
     if (req.method !== 'POST') {
       req.resume();
-      malformed(res, 405, 'expected POST', { allow: 'POST' });
+      malformed(res, started, 405, 'expected POST', { allow: 'POST' });
       return;
     }
     if (!isJsonContentType(req.headers['content-type'])) {
       req.resume();
-      malformed(res, 415, 'expected Content-Type application/json');
+      malformed(res, started, 415, 'expected Content-Type application/json');
       return;
     }
     const declared = Number(req.headers['content-length'] ?? '0');
     const tooLarge = (): void => {
-      malformed(res, 413, `expected a request body of at most ${maxBodyBytes} bytes`, {
+      malformed(res, started, 413, `expected a request body of at most ${maxBodyBytes} bytes`, {
         connection: 'close',
       });
       // The rest of the body is read and dropped (for at most a second) before the connection closes:
@@ -114,7 +119,7 @@ export function createAuthenticateHandler(options: AuthenticateHandlerOptions) {
           { reason: 'request_malformed', detail: parsed.message, client: req.socket.remoteAddress },
           'malformed request',
         );
-        malformed(res, 400, parsed.message);
+        malformed(res, started, 400, parsed.message);
         return;
       }
       const answer = options.authenticate(
