@@ -75,3 +75,44 @@ describe('refusals', () => {
     expect(readManifest('kind: ConfigMap\nimmutable: true\n').immutable).toBe(true);
   });
 });
+
+describe('applyListEdit update', () => {
+  const text = [
+    '- rolearn: a',
+    '  username: a',
+    '',
+    '# comment about b',
+    '- rolearn: b',
+    '  username: b',
+    '  groups: # the admins',
+    '    - gb',
+    '  # trailing comment of b',
+    '',
+    '- rolearn: c',
+    '  username: c',
+    '# final comment',
+    '',
+  ].join('\n');
+
+  it('keeps a trailing comment of the edited entry once, however often it is updated', () => {
+    let out = text;
+    for (const username of ['bb', 'bbb', 'bbbb']) {
+      out = applyListEdit(out, { op: 'update', index: 1, set: { username } });
+      expect(out).toBe(text.replace('  username: b\n', `  username: ${username}\n`));
+    }
+  });
+
+  it('keeps the comment of a replaced list (on its own line above the list) and the rest as it was', () => {
+    const out = applyListEdit(text, { op: 'update', index: 1, set: { groups: ['gb', 'gc'] } });
+    expect(out).toBe(
+      text.replace('  groups: # the admins\n    - gb\n', '  groups:\n    # the admins\n    - gb\n    - gc\n'),
+    );
+  });
+
+  it('writes a new one-line value over the old one alone, quoted when YAML would misread it', () => {
+    const quoted = text.replace('  username: b\n', "  username: 'b' # who\n");
+    const out = applyListEdit(quoted, { op: 'update', index: 1, set: { username: 'yes' } });
+    expect(out).toBe(quoted.replace("'b' # who", '"yes" # who'));
+    expect(readYamlList(out)[1]).toMatchObject({ username: 'yes' });
+  });
+});

@@ -1,5 +1,15 @@
 import { AuthError, quote } from '@iam-authenticator/core';
-import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
+import {
+  Document,
+  Scalar,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  parseDocument,
+  stringify,
+} from 'yaml';
 import type { Node, YAMLMap, YAMLSeq } from 'yaml';
 import { findFieldPair } from './entry-fields.js';
 
@@ -234,6 +244,8 @@ function updateEntry(
   const item = seq?.items[index];
   if (!isMap(item)) throw new AuthError('internal_error', `entry ${index} is not a mapping`);
   const map: YAMLMap = item;
+  const inPlace = seq?.flow === true ? undefined : replaceScalarsInPlace(text, map, set);
+  if (inPlace !== undefined) return inPlace;
   for (const [field, value] of Object.entries(set)) {
     const pair = findFieldPair(map, field);
     if (value === undefined) {
@@ -242,16 +254,16 @@ function updateEntry(
     }
     if (typeof value === 'string') {
       if (pair && isScalar(pair.value)) pair.value.value = value;
-      else if (pair) pair.value = doc.createNode(value);
+      else if (pair) pair.value = keepComments(pair.value, doc.createNode(value));
       else map.add(doc.createPair(field, value));
       continue;
     }
     const node = doc.createNode([...value]);
     if (pair && isSeq(pair.value)) {
       node.flow = pair.value.flow === true && value.length > 0;
-      pair.value = node;
+      pair.value = keepComments(pair.value, node);
     } else if (pair) {
-      pair.value = node;
+      pair.value = keepComments(pair.value, node);
     } else {
       map.add(doc.createPair(field, node));
     }
@@ -260,13 +272,51 @@ function updateEntry(
   const range = map.range;
   if (start === undefined || !range || seq?.flow === true) return doc.toString({ lineWidth: 0 });
   const contentCol = range[0] - start;
+  // The comment above the entry stays where it is in the text, and so does a comment after its last line
+  // that the parser gave the entry but left outside its range: rendered too, it would be there twice.
   map.commentBefore = null;
+  if (map.comment && range[2] > range[1]) map.comment = null;
   const single = new Document(map, YAML_OPTIONS);
   const rendered = single.toString({ lineWidth: 0 });
   const pad = ' '.repeat(contentCol);
   const lines = rendered.replace(/\n$/, '').split('\n');
   const indented = lines.map((line, i) => (i === 0 || line === '' ? line : pad + line)).join('\n') + '\n';
   return text.slice(0, range[0]) + indented + text.slice(itemEnd(text, map));
+}
+
+/**
+ * An update that only gives existing one-line scalars new values (a new username, say) is written over
+ * those values alone: the rest of the entry, with its comments and layout, stays byte for byte.
+ * Undefined when the update is of another kind.
+ */
+function replaceScalarsInPlace(
+  text: string,
+  map: YAMLMap,
+  set: Readonly<Record<string, string | readonly string[] | undefined>>,
+): string | undefined {
+  const spans: [number, number, string][] = [];
+  for (const [field, value] of Object.entries(set)) {
+    const node = typeof value === 'string' ? findFieldPair(map, field)?.value : undefined;
+    if (!isScalar(node) || !node.range) return undefined;
+    const [from, to] = node.range;
+    if (!IN_PLACE_TYPES.has(node.type ?? '') || text.slice(from, to).includes('\n')) return undefined;
+    spans.push([from, to, renderScalar(value as string)]);
+  }
+  spans.sort((a, b) => b[0] - a[0]);
+  let out = text;
+  for (const [from, to, rendered] of spans) out = out.slice(0, from) + rendered + out.slice(to);
+  return out;
+}
+
+const IN_PLACE_TYPES: ReadonlySet<string> = new Set([Scalar.PLAIN, Scalar.QUOTE_DOUBLE, Scalar.QUOTE_SINGLE]);
+
+/** `replacement` with the comments of the value it replaces (`groups: # admins` keeps `# admins`). */
+function keepComments(old: unknown, replacement: Node): Node {
+  if (isNode(old)) {
+    replacement.commentBefore = old.commentBefore ?? null;
+    replacement.comment = old.comment ?? null;
+  }
+  return replacement;
 }
 
 /** For messages: the first line of a YAML error, quoted. */
