@@ -71,7 +71,7 @@ export function newManifest(name: string, namespace: string): string {
 
 /**
  * Rewrites the changed `.data` keys of a manifest, touching only their bytes where the layout allows
- * (block literal `|` values in a block `data:` map); otherwise through the Document API.
+ * (block literal `|` and `|-` values in a block `data:` map); otherwise through the Document API.
  */
 export function writeManifestData(
   text: string,
@@ -161,16 +161,25 @@ function splice(
         text.slice(0, start) + text.slice(lineEndAfter(text, Math.max(node.range[0], node.range[1] - 1)))
       );
     }
-    const header = text.slice(node.range[0], lineEndAfter(text, node.range[0]));
-    if (node.type !== Scalar.BLOCK_LITERAL || !/^\|\s*(#.*)?\n$/.test(header) || !fitsBlockLiteral(value)) {
-      return undefined;
-    }
+    // `|` (clip) or `|-` (strip, as kubectl writes a value without a final newline): the chomping
+    // indicator is set for the new value, and the header's comment is kept.
+    const header = /^\|(-?)(\s*(?:#.*)?\n)$/.exec(
+      text.slice(node.range[0], lineEndAfter(text, node.range[0])),
+    );
+    const strip = !value.endsWith('\n');
+    const lines = strip ? `${value}\n` : value;
+    if (node.type !== Scalar.BLOCK_LITERAL || !header || !fitsBlockLiteral(lines)) return undefined;
     const contentStart = lineEndAfter(text, node.range[0]);
     const body = text.slice(contentStart, node.range[1]);
     const indentMatch = /^( +)\S/m.exec(body);
     const indent = indentMatch?.[1]?.length ?? keyRange[0] - start + 2;
     if (indent <= keyRange[0] - start) return undefined;
-    return text.slice(0, contentStart) + indentBlock(value, indent) + text.slice(node.range[1]);
+    return (
+      text.slice(0, node.range[0]) +
+      `|${strip ? '-' : ''}${header[2] ?? '\n'}` +
+      indentBlock(lines, indent) +
+      text.slice(node.range[1])
+    );
   }
   if (value === undefined) return text;
   if (!fitsBlockLiteral(value)) return undefined;
