@@ -137,6 +137,26 @@ describe('planEdit refusals', () => {
     expect(error.message).toMatch(/mapUsers.*not valid YAML/);
     expect(planEdit(broken, CREATE_ROLE, { force: true }).data.mapUsers).toBe(broken.mapUsers);
   });
+  test('a map with a repeated key is refused on one line that names the key, line and column', () => {
+    const repeated = {
+      ...canonical,
+      mapRoles:
+        '- rolearn: arn:aws:iam::555555555555:role/a\n  rolearn: arn:aws:iam::555555555555:role/b\n  username: a\n',
+    };
+    const error = errorOf(() => planEdit(repeated, CREATE_ROLE));
+    expect(error.reason).toBe('mapping_parse_failed');
+    expect(error.message).toBe('mapRoles: yaml error: Map keys must be unique at line 2, column 3');
+  });
+  test('a map with a second yaml document is refused on one line', () => {
+    const twoDocs = {
+      ...canonical,
+      mapRoles: '- rolearn: arn:aws:iam::555555555555:role/a\n---\n- rolearn: x\n',
+    };
+    const error = errorOf(() => planEdit(twoDocs, CREATE_ROLE));
+    expect(error.message).toBe(
+      'mapRoles: a second yaml document starts at line 2 (---); the server reads only the first, so remove it before editing',
+    );
+  });
   test('a duplicate arn (other case, with a path) is refused; an identical entry is a no-op', () => {
     const data = planEdit(canonical, CREATE_ROLE).data;
     const dup = errorOf(() =>

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuthError, quote } from '@iam-authenticator/core';
+import { AuthError, isAuthError, quote } from '@iam-authenticator/core';
 import { isDeepStrictEqual } from 'node:util';
 import type { MapKey } from '../model.js';
 import { parseAwsAuth } from '../parse-aws-auth.js';
@@ -108,7 +108,7 @@ export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOpt
       break;
   }
   if (keyChange === undefined) return { data, noop: true, summary, warnings };
-  const newText = applyListEdit(data[keyChange.key], keyChange.edit);
+  const newText = inKey(keyChange.key, () => applyListEdit(data[keyChange.key], keyChange.edit));
   const removeKey = newText === '' && keyChange.expected.length === 0;
   const next: Record<string, string> = Object.fromEntries(
     Object.entries({ ...data, [keyChange.key]: newText }).filter(
@@ -120,7 +120,19 @@ export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOpt
 }
 
 function rawList(data: AwsAuthData, key: MapKey): unknown[] {
-  return readYamlList(data[key], { textOnly: key === 'mapAccounts' });
+  return inKey(key, () => readYamlList(data[key], { textOnly: key === 'mapAccounts' }));
+}
+
+/** `read()`, with a parse failure's message naming the data key it is about. */
+function inKey<T>(key: MapKey, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isAuthError(error) && error.reason === 'mapping_parse_failed' && !error.message.startsWith(key)) {
+      throw new AuthError('mapping_parse_failed', `${key}: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 function accountTexts(data: AwsAuthData): string[] {

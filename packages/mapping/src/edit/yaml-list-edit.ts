@@ -38,6 +38,18 @@ export type ListEdit =
       readonly set: Readonly<Record<string, string | readonly string[] | undefined>>;
     };
 
+/**
+ * A `yaml` parse error on one line: its first line, which names the problem and its line and column
+ * (the rest repeats the source with a caret under the spot).
+ */
+function yamlErrorLine(error: (Error & { code?: string; linePos?: { line: number }[] }) | undefined): string {
+  if (error?.code === 'MULTIPLE_DOCS') {
+    const line = error.linePos?.[0]?.line;
+    return `a second yaml document starts${line === undefined ? '' : ` at line ${line}`} (---); the server reads only the first, so remove it before editing`;
+  }
+  return `yaml error: ${(error?.message.split('\n')[0] ?? '').replace(/:$/, '')}`;
+}
+
 /** Values the reference treats as absent (`isSkippable`). */
 export function isSkippableText(text: string | undefined): boolean {
   if (text === undefined) return true;
@@ -56,7 +68,7 @@ export function readYamlList(text: string | undefined, options: { textOnly?: boo
   const first = Array.isArray(docs) ? docs[0] : undefined;
   if (first === undefined) return [];
   if (first.errors.length > 0) {
-    throw new AuthError('mapping_parse_failed', `yaml error: ${first.errors[0]?.message ?? ''}`);
+    throw new AuthError('mapping_parse_failed', yamlErrorLine(first.errors[0]));
   }
   const value: unknown = first.toJS();
   if (value === null || value === undefined) return [];
@@ -75,7 +87,7 @@ export function applyListEdit(text: string | undefined, edit: ListEdit): string 
   const source = isSkippableText(text) ? '' : (text ?? '');
   const doc = parseDocument(source, YAML_OPTIONS);
   if (doc.errors.length > 0) {
-    throw new AuthError('mapping_parse_failed', `yaml error: ${doc.errors[0]?.message ?? ''}`);
+    throw new AuthError('mapping_parse_failed', yamlErrorLine(doc.errors[0]));
   }
   const contents = doc.contents;
   if (contents !== null && !isSeq(contents)) {
