@@ -173,6 +173,8 @@ describe('planEdit refusals', () => {
     );
     expect(dup.reason).toBe('mapping_conflict');
     expect(dup.message).toContain('a mapping for this identity exists');
+    // The advice names the command that has the flag (`add` has no --allow-duplicate).
+    expect(dup.message).toMatch(/; use mapping update, or mapping create --allow-duplicate$/);
     const same = planEdit(data, { ...CREATE_ROLE, groups: ['view', 'dev'] });
     expect(same.noop).toBe(true);
     expect(same.data).toBe(data);
@@ -213,7 +215,10 @@ describe('planEdit refusals', () => {
     const arn = 'arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6';
     const error = errorOf(() => planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn } }));
     expect(error.reason).toBe('mapping_refused');
-    expect(error.message).toContain('system:bootstrappers, system:nodes');
+    // The whole message fits the 200 characters, so the entry and the advice are not cut off.
+    expect(error.message).toBe(
+      'refusing to remove the mapRoles entry with username "system:node:{{EC2PrivateDNSName}}": it carries system:bootstrappers, system:nodes, so nodes would lose access (--force overrides)',
+    );
     expect(
       planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn } }, { force: true }).data.mapRoles,
     ).toBeUndefined();
@@ -221,6 +226,9 @@ describe('planEdit refusals', () => {
       planEdit(canonical, { kind: 'update', arn, removeGroups: ['system:nodes'] }),
     );
     expect(update.reason).toBe('mapping_refused');
+    expect(update.message).toBe(
+      'refusing to remove system:nodes from the mapRoles entry with username "system:node:{{EC2PrivateDNSName}}": nodes would lose access (--force overrides)',
+    );
   });
   test('a delete that matches nothing is mapping_not_found', () => {
     expect(errorOf(() => planEdit(canonical, DELETE_ROLE)).reason).toBe('mapping_not_found');

@@ -153,6 +153,14 @@ function describeEntry(key: MapKey, entry: unknown): string {
   return `${key} entry ${who} username ${quote(username ?? '')} groups [${groups.join(',')}]`;
 }
 
+/**
+ * An entry in a refusal, short enough that the message keeps its advice within the 200 characters
+ * STYLE.md allows: the arn was given on the command line, so the username names the entry.
+ */
+function entryByUsername(key: MapKey, entry: unknown): string {
+  return `${key} entry with username ${quote(readField(entry, 'username') ?? '')}`;
+}
+
 function ssoMatches(entry: unknown, sso: SsoInput): boolean {
   const value = readField(entry, 'sso');
   if (value === undefined || value === null || typeof value !== 'object') return false;
@@ -257,7 +265,7 @@ function planCreate(
     if (change.allowDuplicate !== true) {
       throw new AuthError(
         'mapping_conflict',
-        `a mapping for this identity exists (${first === undefined ? '' : describeEntry(first.key, first.entry)}); use mapping update, or --allow-duplicate`,
+        `a mapping for this identity exists (${first === undefined ? '' : describeEntry(first.key, first.entry)}); use mapping update, or mapping create --allow-duplicate`,
       );
     }
     warnings.push(
@@ -322,7 +330,7 @@ function planDelete(
     if (node.length > 0 && options.force !== true) {
       throw new AuthError(
         'mapping_refused',
-        `refusing to remove a mapping that carries ${node.join(', ')}: nodes would lose access (--force overrides); ${describeEntry(match.key, match.entry)}`,
+        `refusing to remove the ${entryByUsername(match.key, match.entry)}: it carries ${node.join(', ')}, so nodes would lose access (--force overrides)`,
       );
     }
   }
@@ -386,7 +394,7 @@ function planUpdate(
   if (lostNode.length > 0 && options.force !== true) {
     throw new AuthError(
       'mapping_refused',
-      `refusing to remove ${lostNode.join(', ')} from a mapping: nodes would lose access (--force overrides); ${describeEntry(match.key, match.entry)}`,
+      `refusing to remove ${lostNode.join(', ')} from the ${entryByUsername(match.key, match.entry)}: nodes would lose access (--force overrides)`,
     );
   }
   if (username === oldUsername && isDeepStrictEqual(groups, oldGroups)) {
