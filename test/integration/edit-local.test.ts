@@ -144,6 +144,25 @@ describe('mapping explain', () => {
     expect(result.stdout).toMatch(/trace:\n\s+\S/);
   });
 
+  test('a node role is mapped offline, with {{EC2PrivateDNSName}} shown as a placeholder', async () => {
+    const arn = 'arn:aws:sts::555555555555:assumed-role/nodes/i-0123456789abcdef0';
+    const result = await runCli(['mapping', 'explain', '--file', path, '--arn', arn]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('(rule role-arn,');
+    expect(result.stdout).toContain('username: system:node:<private DNS name of i-0123456789abcdef0>');
+    expect(result.stdout).toContain('groups:   system:bootstrappers, system:nodes');
+    expect(result.stdout).toMatch(
+      /\nnote: \{\{EC2PrivateDNSName\}\} is shown as a placeholder: .*ec2:DescribeInstances/,
+    );
+    const json = await runCli(['mapping', 'explain', '--file', path, '--arn', arn, '-o', 'json']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { note?: string }).note).toContain('placeholder');
+    // A session name that is not an instance id is still a denial, as on the server.
+    const bad = await runCli(['mapping', 'explain', '--file', path, '--arn', arn.replace(/i-\w+$/, 'bob')]);
+    expect(bad.code).toBe(6);
+    expect(bad.stdout).toContain('result: denied (mapping_render_failed)');
+  });
+
   test('--token verifies through STS first (server flags), then explains', async () => {
     const ca = await createTestCa();
     const keys = await issueTestCert(ca, { dnsNames: ['sts.us-west-2.amazonaws.com'] });

@@ -115,15 +115,32 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
         `warning: ${issue.key}${issue.line === undefined ? '' : ` line ${issue.line}`}: ${issue.message}\n`,
       );
   }
+  // Offline, {{EC2PrivateDNSName}} is shown as a placeholder: the server reads the name from EC2
+  // (DescribeInstances), which explain does not call, and the match itself does not depend on it.
+  const looked: string[] = [];
+  const ec2 = {
+    resolve: (instanceId: string): Promise<string> => {
+      looked.push(instanceId);
+      return Promise.resolve(`<private DNS name of ${instanceId}>`);
+    },
+    close: (): void => undefined,
+  };
   const result = await matchIdentity(identity, [createStaticBackend('EKSConfigMap', parsed.mappings)], {
     explain: true,
     ssoRoleMatch: !bool(values, 'no-sso-role-match'),
+    ec2,
     now: io.now,
   });
+  const ec2Note =
+    looked.length === 0
+      ? undefined
+      : `{{EC2PrivateDNSName}} is shown as a placeholder: the server looks up the private DNS name of ${looked[0] ?? ''} with ec2:DescribeInstances, and denies the review if that fails`;
   if (str(values, 'output') === 'json') {
-    io.stdout.write(`${JSON.stringify({ identity, source: where, ...result }, null, 2)}\n`);
+    const note = ec2Note === undefined ? {} : { note: ec2Note };
+    io.stdout.write(`${JSON.stringify({ identity, source: where, ...result, ...note }, null, 2)}\n`);
   } else {
     io.stdout.write(renderExplanation(identity, where, result, parsed.mappings));
+    if (ec2Note !== undefined) io.stdout.write(`\nnote: ${ec2Note}\n`);
   }
   return result.mapped ? 0 : 6;
 }
