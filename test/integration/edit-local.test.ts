@@ -345,6 +345,34 @@ describe('--file edits', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
+  test('an sso entry with a partition is written with a warning that the reference never matches it', async () => {
+    const path = writeManifestFile('sso.yaml', manifest({ mapRoles: NODE }));
+    // eksctl's `mapping create` takes --group, the reference's `add role` --groups.
+    const sso = (partition: string, name = 'Ops', groupFlag = '--group'): string[] => [
+      '--file',
+      path,
+      '--sso',
+      `permissionSetName=${name},accountID=555555555555${partition}`,
+      '--username',
+      'ops',
+      groupFlag,
+      'ops',
+      '--yes',
+    ];
+    const gov = await runCli(['mapping', 'create', ...sso(',partition=aws-us-gov')]);
+    expect(gov.code).toBe(0);
+    expect(gov.stderr).toContain(
+      'warning: sso partition "aws-us-gov": it matches here, but the reference aws-iam-authenticator never matches an sso entry that sets partition\n',
+    );
+    expect(readFileSync(path, 'utf8')).toContain('partition: aws-us-gov');
+    const viaAdd = await runCli(['add', 'role', ...sso(',partition=aws', 'Dev', '--groups')]);
+    expect(viaAdd.code).toBe(0);
+    expect(viaAdd.stderr).toContain('never matches an sso entry that sets partition (leave it out for aws)');
+    const plain = await runCli(['mapping', 'create', ...sso(''), '--allow-duplicate']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toContain('partition');
+  });
+
   test('add role reads the reference prompt answer from stdin', async () => {
     const path = writeManifestFile('add.yaml', manifest({ mapRoles: NODE }));
     const result = await runCli(

@@ -57,6 +57,7 @@ export {
   checkMappingArn,
   checkSso,
   parseSsoFlag,
+  ssoWarnings,
 } from './edit/identity-input.js';
 export type { CheckedArn, SsoInput } from './edit/identity-input.js';
 export { applyListEdit, readYamlList } from './edit/yaml-list-edit.js';

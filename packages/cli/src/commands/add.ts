@@ -1,5 +1,5 @@
 import { AuthError, quote } from '@iam-authenticator/core';
-import { checkMappingArn, parseSsoFlag } from '@iam-authenticator/mapping';
+import { checkMappingArn, parseSsoFlag, ssoWarnings } from '@iam-authenticator/mapping';
 import type { EditChange } from '@iam-authenticator/mapping';
 import type { CliIo } from '../io.js';
 import {
@@ -115,6 +115,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       action = `add role ${rolearn}`;
     } else {
       const parsed = parseSsoFlag(sso ?? '');
+      for (const warning of ssoWarnings(parsed)) io.stderr.write(`warning: ${warning}\n`);
       change = { kind: 'create', target: { type: 'sso', sso: parsed }, username, groups };
       action = `add role sso ${parsed.permissionSetName}@${parsed.accountID}`;
     }

@@ -1,5 +1,5 @@
 import { AuthError, quote } from '@iam-authenticator/core';
-import { checkAccountId, checkMappingArn, parseSsoFlag } from '@iam-authenticator/mapping';
+import { checkAccountId, checkMappingArn, parseSsoFlag, ssoWarnings } from '@iam-authenticator/mapping';
 import type { EditChange, HistoryEntry } from '@iam-authenticator/mapping';
 import type { CliIo } from '../io.js';
 import {
@@ -59,7 +59,9 @@ export async function runCreate(args: string[], io: CliIo): Promise<number> {
         ...base,
       };
     } else {
-      change = { kind: 'create', target: { type: 'sso', sso: parseSsoFlag(sso ?? '') }, ...base };
+      const parsed = parseSsoFlag(sso ?? '');
+      for (const warning of ssoWarnings(parsed)) io.stderr.write(`warning: ${warning}\n`);
+      change = { kind: 'create', target: { type: 'sso', sso: parsed }, ...base };
     }
     if ((username ?? '') === '' && groups.length === 0) {
       throw new AuthError(

@@ -107,6 +107,14 @@ export function parseSsoFlag(value: string): SsoInput {
   return sso;
 }
 
+/** What an admin should know before writing an sso entry (identity-mapping.md §2.6). */
+export function ssoWarnings(sso: SsoInput): string[] {
+  if (sso.partition === undefined) return [];
+  return [
+    `sso partition ${quote(sso.partition)}: it matches here, but the reference aws-iam-authenticator never matches an sso entry that sets partition${sso.partition === 'aws' ? ' (leave it out for aws)' : ''}`,
+  ];
+}
+
 export function checkSso(sso: SsoInput): void {
   if (!ACCOUNT_ID.test(sso.accountID)) {
     throw new AuthError(
