@@ -211,6 +211,26 @@ describe('planEdit refusals', () => {
       'mapping_not_found',
     );
   });
+  test('delete --all removes every match in mapRoles and mapUsers at once, as eksctl', () => {
+    const arn = 'arn:aws:iam::555555555555:role/x';
+    const data: AwsAuthData = {
+      mapRoles: `- rolearn: ${arn}\n  username: x1\n- rolearn: arn:aws:iam::555555555555:role/y\n  username: why\n- rolearn: ${arn}\n  username: x2\n`,
+      mapUsers: `# users\n- userarn: ${arn}\n  username: x3\n- userarn: arn:aws:iam::555555555555:user/admin\n  username: admin\n`,
+    };
+    const all = planEdit(data, { kind: 'delete', target: { type: 'arn', arn }, all: true });
+    expect(all.data).toEqual({
+      mapRoles: '- rolearn: arn:aws:iam::555555555555:role/y\n  username: why\n',
+      mapUsers: '# users\n- userarn: arn:aws:iam::555555555555:user/admin\n  username: admin\n',
+    });
+    expect(all.summary).toHaveLength(3);
+    expect(all.warnings).toEqual([]);
+    const first = planEdit(data, { kind: 'delete', target: { type: 'arn', arn } });
+    expect(first.data.mapUsers).toBe(data.mapUsers);
+    expect(first.data.mapRoles).not.toContain('username: x1');
+    expect(first.warnings).toEqual([
+      `there are 2 mappings left with the same arn "${arn}" (use --all to delete them)`,
+    ]);
+  });
   test('removing a node role needs force', () => {
     const arn = 'arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6';
     const error = errorOf(() => planEdit(canonical, { kind: 'delete', target: { type: 'arn', arn } }));

@@ -81,8 +81,8 @@ export function parseErrors(data: AwsAuthData): string[] {
 
 /**
  * Plans one change on `.data`: refuses a map that does not parse (unless forced), applies the change
- * to the YAML text of the one key it concerns, then re-reads the result and refuses it unless it means
- * exactly the intended change.
+ * to the YAML text of the keys it concerns (one, or both for `delete --all`), then re-reads the result
+ * and refuses it unless it means exactly the intended change.
  */
 export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOptions = {}): EditPlan {
   const errors = parseErrors(data);
@@ -95,27 +95,31 @@ export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOpt
   if (change.kind === 'restore') return planRestore(data, change, options.force === true);
   const warnings: string[] = [];
   const summary: string[] = [];
-  let keyChange: KeyChange | undefined;
+  let planned: KeyChange | readonly KeyChange[] | undefined;
   switch (change.kind) {
     case 'create':
-      keyChange = planCreate(data, change, warnings, summary);
+      planned = planCreate(data, change, warnings, summary);
       break;
     case 'delete':
-      keyChange = planDelete(data, change, options, warnings, summary);
+      planned = planDelete(data, change, options, warnings, summary);
       break;
     case 'update':
-      keyChange = planUpdate(data, change, options, summary);
+      planned = planUpdate(data, change, options, summary);
       break;
   }
-  if (keyChange === undefined) return { data, noop: true, summary, warnings };
-  const newText = inKey(keyChange.key, () => applyListEdit(data[keyChange.key], keyChange.edit));
-  const removeKey = newText === '' && keyChange.expected.length === 0;
-  const next: Record<string, string> = Object.fromEntries(
-    Object.entries({ ...data, [keyChange.key]: newText }).filter(
-      ([key]) => !(removeKey && key === keyChange.key),
-    ),
-  );
-  verify(data, next, keyChange);
+  const keyChanges = planned === undefined ? [] : 'key' in planned ? [planned] : planned;
+  if (keyChanges.length === 0) return { data, noop: true, summary, warnings };
+  let next: Record<string, string> = { ...data };
+  for (const keyChange of keyChanges) {
+    const newText = inKey(keyChange.key, () => applyListEdit(data[keyChange.key], keyChange.edit));
+    const removeKey = newText === '' && keyChange.expected.length === 0;
+    next = Object.fromEntries(
+      Object.entries({ ...next, [keyChange.key]: newText }).filter(
+        ([key]) => !(removeKey && key === keyChange.key),
+      ),
+    );
+  }
+  verify(data, next, keyChanges);
   return { data: next, noop: false, summary, warnings };
 }
 
@@ -287,7 +291,7 @@ function planDelete(
   options: PlanOptions,
   warnings: string[],
   summary: string[],
-): KeyChange | undefined {
+): KeyChange | KeyChange[] | undefined {
   const target = change.target;
   // eksctl: with --all, nothing to delete is not an error.
   const nothing = (what: string): KeyChange | undefined => {
@@ -320,10 +324,8 @@ function planDelete(
       `no mapping with arn ${quote(target.arn, 120)} found in aws-auth`,
     );
   }
-  const firstKey = matches[0]?.key ?? 'mapRoles';
-  // One key per write keeps the check simple; --all over both keys repeats the command.
-  const sameKey = matches.filter((match) => match.key === firstKey);
-  const chosen = change.all === true ? sameKey : sameKey.slice(0, 1);
+  // eksctl: the first match (roles before users), or with --all every match, in both keys.
+  const chosen = change.all === true ? matches : matches.slice(0, 1);
   for (const match of chosen) {
     const groups = stringsOf(readField(match.entry, 'groups'));
     const node = groups.filter((group) => NODE_GROUPS.includes(group));
@@ -337,19 +339,22 @@ function planDelete(
   const left = matches.length - chosen.length;
   if (left > 0) {
     warnings.push(
-      change.all === true
-        ? `there are ${left} mappings left with the same arn ${quote(target.arn, 120)} in the other map (run the command again to delete them)`
-        : `there are ${left} mappings left with the same arn ${quote(target.arn, 120)} (use --all to delete them)`,
+      `there are ${left} mappings left with the same arn ${quote(target.arn, 120)} (use --all to delete them)`,
     );
   }
   for (const match of chosen) summary.push(`removed ${describeEntry(match.key, match.entry)}`);
-  const indexes = chosen.map((match) => match.index);
-  const list = rawList(data, firstKey);
-  return {
-    key: firstKey,
-    edit: { op: 'remove', indexes },
-    expected: list.filter((_, index) => !indexes.includes(index)),
-  };
+  return (['mapRoles', 'mapUsers'] as const).flatMap((key): KeyChange[] => {
+    const indexes = chosen.filter((match) => match.key === key).map((match) => match.index);
+    if (indexes.length === 0) return [];
+    const list = rawList(data, key);
+    return [
+      {
+        key,
+        edit: { op: 'remove', indexes },
+        expected: list.filter((_, index) => !indexes.includes(index)),
+      },
+    ];
+  });
 }
 
 function planUpdate(
@@ -489,26 +494,29 @@ function planRestore(
 }
 
 /** Re-reads the new data and refuses it unless exactly the intended change happened. */
-function verify(before: AwsAuthData, after: AwsAuthData, change: KeyChange): void {
+function verify(before: AwsAuthData, after: AwsAuthData, changes: readonly KeyChange[]): void {
+  const edited = new Set(changes.map((change) => change.key));
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (key !== change.key && before[key] !== after[key]) {
+    if (!edited.has(key as MapKey) && before[key] !== after[key]) {
       throw new AuthError('mapping_refused', `internal check failed: data key ${quote(key)} would change`);
     }
   }
-  let actual: unknown[];
-  try {
-    actual = rawList(after, change.key);
-  } catch (error) {
-    throw new AuthError(
-      'mapping_refused',
-      `internal check failed: the edited ${change.key} does not parse (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  if (!isDeepStrictEqual(actual, change.expected)) {
-    throw new AuthError(
-      'mapping_refused',
-      `internal check failed: the edited ${change.key} does not mean exactly the intended change; nothing was written`,
-    );
+  for (const change of changes) {
+    let actual: unknown[];
+    try {
+      actual = rawList(after, change.key);
+    } catch (error) {
+      throw new AuthError(
+        'mapping_refused',
+        `internal check failed: the edited ${change.key} does not parse (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    if (!isDeepStrictEqual(actual, change.expected)) {
+      throw new AuthError(
+        'mapping_refused',
+        `internal check failed: the edited ${change.key} does not mean exactly the intended change; nothing was written`,
+      );
+    }
   }
   const oldErrors = parseErrors(before).length;
   const newErrors = parseErrors(after).length;
