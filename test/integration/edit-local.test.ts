@@ -373,6 +373,31 @@ describe('--file edits', () => {
     expect(plain.stderr).not.toContain('partition');
   });
 
+  test('--force on a map that does not parse warns that the new entry is inert, and prints no Node warnings', async () => {
+    const broken = `${NODE}- rolearn: arn:aws:iam::555555555555:role/dev\n  username: {{SessionName}}\n`;
+    const path = writeManifestFile('broken.yaml', manifest({ mapRoles: broken }));
+    const args = [
+      'mapping',
+      'create',
+      '--file',
+      path,
+      '--arn',
+      'arn:aws:iam::555555555555:role/x',
+      '--username',
+      'x',
+    ];
+    const refused = await runCli([...args, '--yes']);
+    expect(refused.code).toBe(2);
+    const forced = await runCli([...args, '--force', '--yes']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain(
+      'warning: mapRoles still does not parse, so the server reads none of its entries, this one included, until it is fixed (see mapping lint)\n',
+    );
+    expect(forced.stderr).not.toMatch(/\(node:\d+\)|Warning: Keys with collection values/);
+    expect(refused.stderr).not.toMatch(/\(node:\d+\)/);
+    expect(readFileSync(path, 'utf8')).toContain('role/x');
+  });
+
   test('add role reads the reference prompt answer from stdin', async () => {
     const path = writeManifestFile('add.yaml', manifest({ mapRoles: NODE }));
     const result = await runCli(

@@ -84,6 +84,7 @@ function parseKeyText(key: MapKey, text: string, issues: ParseIssue[]): DataNode
     lineCounter,
     uniqueKeys: false,
     prettyErrors: false,
+    logLevel: 'error',
   });
   if (!Array.isArray(docs)) return { kind: 'null' };
   const first = docs[0];

@@ -110,7 +110,7 @@ function lintUnquotedTemplates(key: string, text: string, findings: LintFinding[
 
 function lintEntries(key: 'mapRoles' | 'mapUsers', text: string, findings: LintFinding[]): void {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: false });
+  const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: false, logLevel: 'error' });
   if (doc.errors.length > 0 || !isSeq(doc.contents)) return;
   const seq = doc.contents;
   const values = doc.toJS() as unknown[];

@@ -109,6 +109,13 @@ export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOpt
   }
   const keyChanges = planned === undefined ? [] : 'key' in planned ? [planned] : planned;
   if (keyChanges.length === 0) return { data, noop: true, summary, warnings };
+  for (const { key } of keyChanges) {
+    if (errors.some((error) => error.startsWith(`${key} `) || error.startsWith(`${key}:`))) {
+      warnings.push(
+        `${key} still does not parse, so the server reads none of its entries, this one included, until it is fixed (see mapping lint)`,
+      );
+    }
+  }
   let next: Record<string, string> = { ...data };
   for (const keyChange of keyChanges) {
     const newText = inKey(keyChange.key, () => applyListEdit(data[keyChange.key], keyChange.edit));

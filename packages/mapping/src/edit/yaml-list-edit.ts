@@ -22,7 +22,9 @@ import { findFieldPair } from './entry-fields.js';
  */
 
 /** YAML 1.1 scalar rules, like the reference's go-yaml v2 (`yes`, `on`, octal numbers). */
-const YAML_OPTIONS = { version: '1.1' } as const;
+// logLevel error: the yaml package's warnings (a map used as a key, say) would go to the process's
+// stderr as Node warnings; parse problems are reported by parseAwsAuth instead.
+const YAML_OPTIONS = { version: '1.1', logLevel: 'error' } as const;
 
 export type EntryValue = string | readonly string[] | Readonly<Record<string, string>>;
 /** A new entry: field name → value, in the order it is written. */
