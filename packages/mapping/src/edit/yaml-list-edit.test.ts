@@ -116,3 +116,38 @@ describe('applyListEdit update', () => {
     expect(readYamlList(out)[1]).toMatchObject({ username: 'yes' });
   });
 });
+
+describe('flow lists are edited in place, so items keep their spelling', () => {
+  const accounts = '["111122223333", 012345678901, \'444455556666\']';
+
+  test('append after the last item', () => {
+    const out = applyListEdit(accounts, { op: 'append', entry: '555555555555' });
+    expect(out).toBe('["111122223333", 012345678901, \'444455556666\', "555555555555"]');
+    expect(readYamlList(out, { textOnly: true })).toEqual([
+      '111122223333',
+      '012345678901',
+      '444455556666',
+      '555555555555',
+    ]);
+  });
+
+  test.each([
+    [[0], "[012345678901, '444455556666']"],
+    [[1], '["111122223333", \'444455556666\']'],
+    [[2], '["111122223333", 012345678901]'],
+    [[0, 1], "['444455556666']"],
+    [[1, 2], '["111122223333"]'],
+    [[0, 2], '[012345678901]'],
+    [[2, 0, 1], '[]'],
+  ])('remove %j', (indexes, expected) => {
+    expect(applyListEdit(`${accounts}\n`, { op: 'remove', indexes })).toBe(`${expected}\n`);
+  });
+
+  test('a JSON list of maps gets a JSON entry', () => {
+    const text = '[{"userarn": "x", "username": "x"}]';
+    const out = applyListEdit(text, { op: 'append', entry: ENTRY });
+    expect(out).toBe(`[{"userarn": "x", "username": "x"}, ${JSON.stringify(ENTRY)}]`);
+    expect(readYamlList(out)).toEqual([{ userarn: 'x', username: 'x' }, ENTRY]);
+    expect(applyListEdit(out, { op: 'remove', indexes: [0] })).toBe(`[${JSON.stringify(ENTRY)}]`);
+  });
+});

@@ -214,6 +214,8 @@ function appendEntry(text: string, doc: Document, seq: YAMLSeq | null, entry: Ne
     const rest = text.slice(range[1]);
     return text.slice(0, range[0]) + (rest.startsWith('\n') ? rendered.slice(0, -1) : rendered) + rest;
   }
+  const flow = seq.flow === true ? appendToFlow(text, seq, entry) : undefined;
+  if (flow !== undefined) return flow;
   const layout = layoutOf(text, seq);
   const last = seq.items[seq.items.length - 1] as Node | undefined;
   if (layout === undefined || last === undefined) {
@@ -228,6 +230,10 @@ function appendEntry(text: string, doc: Document, seq: YAMLSeq | null, entry: Ne
 function removeEntries(text: string, doc: Document, seq: YAMLSeq | null, indexes: readonly number[]): string {
   if (seq === null) throw new AuthError('internal_error', 'nothing to remove from an empty list');
   const sorted = [...new Set(indexes)].sort((a, b) => b - a);
+  if (seq.flow === true) {
+    const flow = removeFromFlow(text, seq, sorted);
+    if (flow !== undefined) return flow;
+  }
   const spliceable = seq.flow !== true && sorted.every((index) => spliceRange(text, seq, index));
   if (!spliceable) {
     for (const index of sorted) seq.items.splice(index, 1);
@@ -239,6 +245,58 @@ function removeEntries(text: string, doc: Document, seq: YAMLSeq | null, indexes
     if (span) out = out.slice(0, span[0]) + out.slice(span[1]);
   }
   return out.trim() === '' ? '' : out;
+}
+
+/**
+ * The source spans of a flow list's items (`["111122223333", 012345678901]`, or JSON), when every item is
+ * a scalar or a flow map; undefined for anything else. Edits are spliced into the text, so items keep
+ * their spelling: re-rendering would write 012345678901 as the number 12345678901.
+ */
+function flowItemSpans(seq: YAMLSeq): [number, number][] | undefined {
+  const spans: [number, number][] = [];
+  for (const item of seq.items) {
+    if (!(isScalar(item) || (isMap(item) && item.flow === true)) || !item.range) return undefined;
+    spans.push([item.range[0], item.range[1]]);
+  }
+  return spans;
+}
+
+/** Appends after a flow list's last item, written as JSON (which YAML reads as a flow item). */
+function appendToFlow(text: string, seq: YAMLSeq, entry: NewEntry | string): string | undefined {
+  const spans = flowItemSpans(seq);
+  const last = spans?.[spans.length - 1];
+  if (last === undefined) return undefined;
+  const rendered = typeof entry === 'string' ? renderScalar(entry) : JSON.stringify(entry);
+  return `${text.slice(0, last[1])}, ${rendered}${text.slice(last[1])}`;
+}
+
+/**
+ * Removes items from a flow list with the commas that join them: each run of removed items goes up to
+ * the next kept item, or, at the end of the list, from the end of the kept item before it.
+ */
+function removeFromFlow(text: string, seq: YAMLSeq, indexes: readonly number[]): string | undefined {
+  const spans = flowItemSpans(seq);
+  if (spans === undefined || indexes.some((index) => spans[index] === undefined)) return undefined;
+  const removed = new Set(indexes);
+  if (removed.size === spans.length) {
+    const range = seq.range;
+    return range ? `${text.slice(0, range[0])}[]${text.slice(range[1])}` : undefined;
+  }
+  const cuts: [number, number][] = [];
+  for (let first = 0; first < spans.length; first++) {
+    if (!removed.has(first) || removed.has(first - 1)) continue;
+    let last = first;
+    while (removed.has(last + 1)) last++;
+    const next = spans[last + 1];
+    const before = spans[first - 1];
+    const from = next !== undefined ? spans[first]?.[0] : before?.[1];
+    const to = next !== undefined ? next[0] : spans[last]?.[1];
+    if (from === undefined || to === undefined) return undefined;
+    cuts.push([from, to]);
+  }
+  let out = text;
+  for (const [from, to] of cuts.reverse()) out = out.slice(0, from) + out.slice(to);
+  return out;
 }
 
 function spliceRange(text: string, seq: YAMLSeq, index: number): [number, number] | undefined {
