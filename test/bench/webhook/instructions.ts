@@ -50,7 +50,7 @@ function mainThreadInstructions(dir: string, scenario: string): number {
 const dir = mkdtempSync(join(tmpdir(), 'iam-bench-cg-'));
 try {
   const counts: Record<string, number> = {};
-  for (const scenario of ['bare', 'required', 'hit', 'pass', 'miss']) {
+  for (const scenario of ['bare', 'required', 'hit', 'pass', 'required-miss', 'miss']) {
     counts[scenario] = mainThreadInstructions(dir, scenario);
     process.stderr.write(`${scenario}: ${Math.round(counts[scenario] ?? 0)} instructions per request\n`);
   }
@@ -59,7 +59,8 @@ try {
     `main-thread instructions per request (${REQUESTS} requests after ${3 * REQUESTS} of warm-up)\n` +
       `  bare HTTPS ${k(counts['bare'])}, cache hit ${k(counts['hit'])}: ${((counts['hit'] ?? 0) / (counts['bare'] ?? 1)).toFixed(2)}×\n` +
       `  required steps only (not ours) ${k(counts['required'])}: ${((counts['required'] ?? 0) / (counts['bare'] ?? 1)).toFixed(2)}× bare\n` +
-      `  pass-through ${k(counts['pass'])}, cache miss ${k(counts['miss'])}: ${((counts['miss'] ?? 0) / (counts['pass'] ?? 1)).toFixed(2)}×\n`,
+      `  pass-through ${k(counts['pass'])}, cache miss ${k(counts['miss'])}: ${((counts['miss'] ?? 0) / (counts['pass'] ?? 1)).toFixed(2)}×\n` +
+      `  required steps only, miss (not ours) ${k(counts['required-miss'])}: ${((counts['required-miss'] ?? 0) / (counts['pass'] ?? 1)).toFixed(2)}× pass-through\n`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
