@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer as createHttpsServer, request } from 'node:https';
+import type { ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -251,34 +252,52 @@ async function main(): Promise<number> {
   const urls = tokens.map((t) => Buffer.from(t.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
   const stsAgent = new Agent({ keepAlive: true, ca: stsCa.certPem, maxSockets: 200 });
   const stsTarget = new URL(sts.url);
+  /**
+   * The floors' STS call: GET the presigned URL at the emulator as the webhook does, then `done` with the
+   * response body if `keep` (else it is read and dropped), or a 500 to the client on a network error.
+   */
+  const stsGet = (
+    presigned: URL,
+    res: ServerResponse,
+    keep: boolean,
+    done: (body: Buffer[]) => void,
+  ): void => {
+    const out = request(
+      {
+        host: stsTarget.hostname,
+        port: stsTarget.port,
+        path: `${presigned.pathname}${presigned.search}`,
+        method: 'GET',
+        agent: stsAgent,
+        servername: HOST,
+        headers: { host: HOST, 'x-k8s-aws-id': CLUSTER, accept: 'application/json' },
+      },
+      (stsRes) => {
+        const parts: Buffer[] = [];
+        if (keep) stsRes.on('data', (part: Buffer) => parts.push(part));
+        else stsRes.resume();
+        stsRes.on('end', () => {
+          done(parts);
+        });
+      },
+    );
+    out.on('error', () => {
+      res.writeHead(500);
+      res.end();
+    });
+    out.end();
+  };
+  const answerFixed = (res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(fixed);
+  };
   let nextUrl = 0;
   const passThrough = createHttpsServer(tls, (req, res) => {
     req.resume();
     req.on('end', () => {
-      const presigned = new URL(urls[nextUrl++ % urls.length] ?? '');
-      const out = request(
-        {
-          host: stsTarget.hostname,
-          port: stsTarget.port,
-          path: `${presigned.pathname}${presigned.search}`,
-          method: 'GET',
-          agent: stsAgent,
-          servername: HOST,
-          headers: { host: HOST, 'x-k8s-aws-id': CLUSTER, accept: 'application/json' },
-        },
-        (stsRes) => {
-          stsRes.resume();
-          stsRes.on('end', () => {
-            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-            res.end(fixed);
-          });
-        },
-      );
-      out.on('error', () => {
-        res.writeHead(500);
-        res.end();
+      stsGet(new URL(urls[nextUrl++ % urls.length] ?? ''), res, false, () => {
+        answerFixed(res);
       });
-      out.end();
     });
   });
   const passUrl = `${await listen(passThrough)}/authenticate`;
@@ -296,40 +315,19 @@ async function main(): Promise<number> {
       const token = parsed.spec.token;
       const key = createHash('sha256').update(token).digest('hex');
       const presigned = new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
-      const out = request(
-        {
-          host: stsTarget.hostname,
-          port: stsTarget.port,
-          path: `${presigned.pathname}${presigned.search}`,
-          method: 'GET',
-          agent: stsAgent,
-          servername: HOST,
-          headers: { host: HOST, 'x-k8s-aws-id': CLUSTER, accept: 'application/json' },
-        },
-        (stsRes) => {
-          const parts: Buffer[] = [];
-          stsRes.on('data', (part: Buffer) => parts.push(part));
-          stsRes.on('end', () => {
-            const answer = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
-              GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string } };
-            };
-            const arn = answer.GetCallerIdentityResponse.GetCallerIdentityResult.Arn;
-            const elapsed = performance.now() - started;
-            requiredLatency.observe(elapsed / 1000);
-            logger.info(
-              { client: req.socket.remoteAddress, tokenId: key.slice(0, 16), arn, latencyMs: elapsed },
-              'access granted',
-            );
-            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-            res.end(fixed);
-          });
-        },
-      );
-      out.on('error', () => {
-        res.writeHead(500);
-        res.end();
+      stsGet(presigned, res, true, (parts) => {
+        const answer = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
+          GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string } };
+        };
+        const arn = answer.GetCallerIdentityResponse.GetCallerIdentityResult.Arn;
+        const elapsed = performance.now() - started;
+        requiredLatency.observe(elapsed / 1000);
+        logger.info(
+          { client: req.socket.remoteAddress, tokenId: key.slice(0, 16), arn, latencyMs: elapsed },
+          'access granted',
+        );
+        answerFixed(res);
       });
-      out.end();
     });
   });
   const requiredMissUrl = `${await listen(requiredMiss)}/authenticate`;
