@@ -130,6 +130,31 @@ const review = (token: string): string =>
     status: { user: {} },
   });
 
+/**
+ * A watchdog: twice a run has sat idle with no load running, once while shutting down. A stage that
+ * makes no progress for this long is reported, with what the event loop still waits on, and the run
+ * fails instead of hanging. Under valgrind (--callgrind) everything is ≈ 50× slower.
+ * BENCH_STALL_SECONDS overrides the limit.
+ */
+const STALL_MS =
+  Number(process.env['BENCH_STALL_SECONDS'] ?? 0) * 1000 ||
+  (process.argv.includes('--callgrind') ? 1_200_000 : 120_000);
+let stage = 'setting up';
+let stageSince = Date.now();
+function step(what: string): void {
+  stage = what;
+  stageSince = Date.now();
+}
+const watchdog = setInterval(() => {
+  const idle = Date.now() - stageSince;
+  if (idle < STALL_MS) return;
+  // Thrown from a timer: the process ends at once with the message and a non-zero code.
+  throw new Error(
+    `bench stalled: no progress for ${Math.round(idle / 1000)} s while ${stage}; pending: ${process.getActiveResourcesInfo().join(', ')}`,
+  );
+}, 5000);
+watchdog.unref();
+
 async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'iam-bench-'));
   const stsCa = await createSelfSignedCa({ commonName: 'bench sts ca', keyType: 'ecdsa', validityDays: 1 });
@@ -364,6 +389,7 @@ async function main(): Promise<number> {
   const missBodies = tokens.map(review);
   const ca = cached.ca;
   const shutdown = async (): Promise<void> => {
+    step('stopping the webhook servers');
     await cached.server.stop({ drainMs: 100 });
     await uncached.server.stop({ drainMs: 100 });
     for (const floor of [bare, required, passThrough, requiredMiss]) {
@@ -371,9 +397,11 @@ async function main(): Promise<number> {
       floor.close();
     }
     stsAgent.destroy();
+    step('stopping the STS emulator');
     await sts.close();
     serverLogger.close();
     closeSync(devNull);
+    step('removing the temporary directory');
     await rm(dir, { recursive: true, force: true });
   };
 
@@ -394,9 +422,11 @@ async function main(): Promise<number> {
     const target = targets[scenario];
     if (target === undefined)
       throw new Error(`--callgrind expects one of ${Object.keys(targets).join(', ')}`);
+    step(`warming up ${scenario}`);
     await load(dir, target[0], ca, target[1], undefined, 3 * requests);
     const { execFileSync } = await import('node:child_process');
     execFileSync('callgrind_control', ['--instr=on', String(process.pid)], { stdio: 'ignore' });
+    step(`counting ${scenario}`);
     const counted = await load(dir, target[0], ca, target[1], undefined, requests);
     execFileSync('callgrind_control', ['--instr=off', String(process.pid)], { stdio: 'ignore' });
     process.stdout.write(
@@ -407,8 +437,10 @@ async function main(): Promise<number> {
   }
 
   // Warm-up (JIT, TLS session caches, keep-alive pools).
-  for (const u of [bareUrl, requiredUrl, cached.url, uncached.url])
+  for (const u of [bareUrl, requiredUrl, cached.url, uncached.url]) {
+    step(`warming up ${u}`);
     await load(dir, u, ca, u === uncached.url ? missBodies : hitBody, 200);
+  }
   // Scenarios are interleaved over several rounds and medians reported: this machine is shared, so a
   // ratio taken from back-to-back runs of one round is far steadier than one long run of each.
   const scenarios: [string, string, string[], number | undefined][] = [
@@ -424,8 +456,10 @@ async function main(): Promise<number> {
   const paired: Paired[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url, bodies, rate] of scenarios) {
+      step(`loading ${name}, round ${round + 1}`);
       (runs[name] ??= []).push(await load(dir, url, ca, bodies, rate));
     }
+    step(`measuring paired latency, round ${round + 1}`);
     paired.push(await pairedLatency(dir, bareUrl, cached.url, ca, hitBody[0] ?? ''));
   }
   const median = (values: number[]): number => {
