@@ -31,6 +31,22 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** A reference server config with the harness's mappings, its state in `state<suffix>`; its path. */
+  async function writeServerConfig(suffix: string): Promise<string> {
+    const file = join(dir, `server${suffix}.yaml`);
+    await writeFile(
+      file,
+      stringify({
+        clusterID: CLUSTER,
+        server: {
+          ...loopbackServerKeys(join(dir, `state${suffix}`), join(dir, `kubeconfig${suffix}.yaml`)),
+          ...MAPPINGS,
+        },
+      }),
+    );
+    return file;
+  }
+
   it('refuses a bad config listing every problem with its dotted path', async () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(
@@ -86,17 +102,7 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
   });
 
   it('serves from a reference config file, then drains and exits 0 on SIGTERM', async () => {
-    const file = join(dir, 'server.yaml');
-    await writeFile(
-      file,
-      stringify({
-        clusterID: CLUSTER,
-        server: {
-          ...loopbackServerKeys(join(dir, 'state'), join(dir, 'kubeconfig.yaml')),
-          ...MAPPINGS,
-        },
-      }),
-    );
+    const file = await writeServerConfig('');
     const server = await startServerProcess(
       ['--config', file, '--sts-endpoint-override', h.sts.url, '--sts-ca', join(h.dir, 'sts-ca.pem')],
       ENV,
@@ -118,17 +124,7 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
   });
 
   it('-l text logs the reference text form (same fields, no token); an unknown format warns and logs JSON', async () => {
-    const file = join(dir, 'server-text.yaml');
-    await writeFile(
-      file,
-      stringify({
-        clusterID: CLUSTER,
-        server: {
-          ...loopbackServerKeys(join(dir, 'state-text'), join(dir, 'kubeconfig-text.yaml')),
-          ...MAPPINGS,
-        },
-      }),
-    );
+    const file = await writeServerConfig('-text');
     const flags = [
       '--config',
       file,
@@ -223,17 +219,7 @@ describe('iam-authenticator server / verify / demo (built CLI as a child process
     expect(verify.stderr).toContain('https-proxy-agent Creating new HttpsProxyAgent instance');
     expect(verify.stderr).not.toContain('proxy-secret');
 
-    const file = join(dir, 'server-proxy.yaml');
-    await writeFile(
-      file,
-      stringify({
-        clusterID: CLUSTER,
-        server: {
-          ...loopbackServerKeys(join(dir, 'state-proxy'), join(dir, 'kubeconfig-proxy.yaml')),
-          ...MAPPINGS,
-        },
-      }),
-    );
+    const file = await writeServerConfig('-proxy');
     const server = await startServerProcess(['--config', file], proxyEnv);
     const { text } = await postJson(
       server.url,
