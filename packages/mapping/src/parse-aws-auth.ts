@@ -76,15 +76,21 @@ export function parseAwsAuthData(data: Record<string, string | undefined>, fastP
   return { mappings, issues, failedKeys };
 }
 
+/**
+ * How every aws-auth value is read: YAML 1.1 like the reference's go-yaml v2 (`yes`, `on`, octal numbers),
+ * and with the yaml package's warnings (a map used as a key, say) kept off the process's stderr, where
+ * they would appear as Node warnings; parse problems are reported as ParseIssues instead.
+ */
+export const AWS_AUTH_YAML = { version: '1.1', logLevel: 'error' } as const;
+
 function parseKeyText(key: MapKey, text: string, issues: ParseIssue[]): DataNode | undefined {
   const lineCounter = new LineCounter();
-  // YAML 1.1 like go-yaml v2 (yes/on are booleans); duplicate keys are allowed there, the last one wins.
+  // Duplicate keys are allowed in go-yaml v2: the last one wins.
   const docs = parseAllDocuments(text, {
-    version: '1.1',
+    ...AWS_AUTH_YAML,
     lineCounter,
     uniqueKeys: false,
     prettyErrors: false,
-    logLevel: 'error',
   });
   if (!Array.isArray(docs)) return { kind: 'null' };
   const first = docs[0];

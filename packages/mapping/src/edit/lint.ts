@@ -2,7 +2,7 @@ import { quote } from '@iam-authenticator/core';
 import { classifyArn, stripRolePath } from '@iam-authenticator/token';
 import { LineCounter, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
-import { parseAwsAuth } from '../parse-aws-auth.js';
+import { AWS_AUTH_YAML, parseAwsAuth } from '../parse-aws-auth.js';
 import { NODE_GROUPS, accountIdOf, readField, textOf } from './entry-fields.js';
 import type { AwsAuthData } from './plan-edit.js';
 import { CONFIGMAP_MAX_BYTES } from './safe-edit.js';
@@ -110,7 +110,7 @@ function lintUnquotedTemplates(key: string, text: string, findings: LintFinding[
 
 function lintEntries(key: 'mapRoles' | 'mapUsers', text: string, findings: LintFinding[]): void {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: false, logLevel: 'error' });
+  const doc = parseDocument(text, { ...AWS_AUTH_YAML, lineCounter, uniqueKeys: false });
   if (doc.errors.length > 0 || !isSeq(doc.contents)) return;
   const seq = doc.contents;
   const values = doc.toJS() as unknown[];

@@ -1,4 +1,4 @@
-import { AuthError, quote } from '@iam-authenticator/core';
+import { AuthError } from '@iam-authenticator/core';
 import {
   Document,
   Scalar,
@@ -11,6 +11,7 @@ import {
   stringify,
 } from 'yaml';
 import type { Node, YAMLMap, YAMLSeq } from 'yaml';
+import { AWS_AUTH_YAML } from '../parse-aws-auth.js';
 import { findFieldPair } from './entry-fields.js';
 
 /**
@@ -20,11 +21,6 @@ import { findFieldPair } from './entry-fields.js';
  * recognise fall back to the `yaml` Document API; the caller re-parses the result and compares it
  * with the intended change either way.
  */
-
-/** YAML 1.1 scalar rules, like the reference's go-yaml v2 (`yes`, `on`, octal numbers). */
-// logLevel error: the yaml package's warnings (a map used as a key, say) would go to the process's
-// stderr as Node warnings; parse problems are reported by parseAwsAuth instead.
-const YAML_OPTIONS = { version: '1.1', logLevel: 'error' } as const;
 
 export type EntryValue = string | readonly string[] | Readonly<Record<string, string>>;
 /** A new entry: field name → value, in the order it is written. */
@@ -65,7 +61,7 @@ export function readYamlList(text: string | undefined, options: { textOnly?: boo
   // textOnly: every scalar as its source text (mapAccounts keeps leading zeros, like the reference).
   const docs = parseAllDocuments(
     text ?? '',
-    options.textOnly === true ? { ...YAML_OPTIONS, schema: 'failsafe' } : YAML_OPTIONS,
+    options.textOnly === true ? { ...AWS_AUTH_YAML, schema: 'failsafe' } : AWS_AUTH_YAML,
   );
   const first = Array.isArray(docs) ? docs[0] : undefined;
   if (first === undefined) return [];
@@ -82,12 +78,12 @@ export function readYamlList(text: string | undefined, options: { textOnly?: boo
 
 /** Renders a scalar so that the reference's YAML 1.1 reader gets the same string back. */
 export function renderScalar(value: string): string {
-  return stringify(value, { ...YAML_OPTIONS, lineWidth: 0 }).trimEnd();
+  return stringify(value, { ...AWS_AUTH_YAML, lineWidth: 0 }).trimEnd();
 }
 
 export function applyListEdit(text: string | undefined, edit: ListEdit): string {
   const source = isSkippableText(text) ? '' : (text ?? '');
-  const doc = parseDocument(source, YAML_OPTIONS);
+  const doc = parseDocument(source, AWS_AUTH_YAML);
   if (doc.errors.length > 0) {
     throw new AuthError('mapping_parse_failed', yamlErrorLine(doc.errors[0]));
   }
@@ -348,7 +344,7 @@ function updateEntry(
   // that the parser gave the entry but left outside its range: rendered too, it would be there twice.
   map.commentBefore = null;
   if (map.comment && range[2] > range[1]) map.comment = null;
-  const single = new Document(map, YAML_OPTIONS);
+  const single = new Document(map, AWS_AUTH_YAML);
   const rendered = single.toString({ lineWidth: 0 });
   const pad = ' '.repeat(contentCol);
   const lines = rendered.replace(/\n$/, '').split('\n');
@@ -389,9 +385,4 @@ function keepComments(old: unknown, replacement: Node): Node {
     replacement.comment = old.comment ?? null;
   }
   return replacement;
-}
-
-/** For messages: the first line of a YAML error, quoted. */
-export function describeYamlError(error: unknown): string {
-  return quote(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error), 120);
 }
