@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AuthError, isAuthError, quote } from '@iam-authenticator/core';
 import { isDeepStrictEqual } from 'node:util';
-import type { MapKey } from '../model.js';
+import type { MapKey, ParseIssue } from '../model.js';
 import { parseAwsAuth } from '../parse-aws-auth.js';
 import { NODE_GROUPS, accountIdOf, fieldSpelling, readField, textOf } from './entry-fields.js';
 import { arnMatchKey } from './identity-input.js';
@@ -74,9 +74,15 @@ interface KeyChange {
 
 /** Lists the problems that make the current content unsafe to rewrite. */
 export function parseErrors(data: AwsAuthData): string[] {
-  return parseAwsAuth(data)
-    .issues.filter((issue) => issue.severity === 'error')
-    .map((issue) => `${issue.key}${issue.line === undefined ? '' : ` line ${issue.line}`}: ${issue.message}`);
+  return errorIssues(data).map(describeIssue);
+}
+
+function errorIssues(data: AwsAuthData): ParseIssue[] {
+  return parseAwsAuth(data).issues.filter((issue) => issue.severity === 'error');
+}
+
+function describeIssue(issue: ParseIssue): string {
+  return `${issue.key}${issue.line === undefined ? '' : ` line ${issue.line}`}: ${issue.message}`;
 }
 
 /**
@@ -85,11 +91,11 @@ export function parseErrors(data: AwsAuthData): string[] {
  * and refuses it unless it means exactly the intended change.
  */
 export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOptions = {}): EditPlan {
-  const errors = parseErrors(data);
+  const errors = errorIssues(data);
   if (errors.length > 0 && options.force !== true && change.kind !== 'restore') {
     throw new AuthError(
       'mapping_parse_failed',
-      `refusing to edit aws-auth that does not parse (--force overrides): ${errors.join('; ')}`,
+      `refusing to edit aws-auth that does not parse (--force overrides): ${errors.map(describeIssue).join('; ')}`,
     );
   }
   if (change.kind === 'restore') return planRestore(data, change, options.force === true);
@@ -110,23 +116,20 @@ export function planEdit(data: AwsAuthData, change: EditChange, options: PlanOpt
   const keyChanges = planned === undefined ? [] : 'key' in planned ? [planned] : planned;
   if (keyChanges.length === 0) return { data, noop: true, summary, warnings };
   for (const { key } of keyChanges) {
-    if (errors.some((error) => error.startsWith(`${key} `) || error.startsWith(`${key}:`))) {
+    if (errors.some((issue) => issue.key === key)) {
       warnings.push(
         `${key} still does not parse, so the server reads none of its entries, this one included, until it is fixed (see mapping lint)`,
       );
     }
   }
-  let next: Record<string, string> = { ...data };
-  for (const keyChange of keyChanges) {
-    const newText = inKey(keyChange.key, () => applyListEdit(data[keyChange.key], keyChange.edit));
-    const removeKey = newText === '' && keyChange.expected.length === 0;
-    next = Object.fromEntries(
-      Object.entries({ ...next, [keyChange.key]: newText }).filter(
-        ([key]) => !(removeKey && key === keyChange.key),
-      ),
-    );
+  const edited: Record<string, string> = { ...data };
+  const emptied = new Set<string>(); // a list edited down to nothing removes its key
+  for (const { key, edit, expected } of keyChanges) {
+    edited[key] = inKey(key, () => applyListEdit(data[key], edit));
+    if (edited[key] === '' && expected.length === 0) emptied.add(key);
   }
-  verify(data, next, keyChanges);
+  const next = Object.fromEntries(Object.entries(edited).filter(([key]) => !emptied.has(key)));
+  verify(data, next, keyChanges, errors.length);
   return { data: next, noop: false, summary, warnings };
 }
 
@@ -500,8 +503,16 @@ function planRestore(
   };
 }
 
-/** Re-reads the new data and refuses it unless exactly the intended change happened. */
-function verify(before: AwsAuthData, after: AwsAuthData, changes: readonly KeyChange[]): void {
+/**
+ * Re-reads the new data and refuses it unless exactly the intended change happened. `beforeErrors`: how
+ * many parse errors `before` has (planEdit has counted them already).
+ */
+function verify(
+  before: AwsAuthData,
+  after: AwsAuthData,
+  changes: readonly KeyChange[],
+  beforeErrors: number,
+): void {
   const edited = new Set(changes.map((change) => change.key));
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (!edited.has(key as MapKey) && before[key] !== after[key]) {
@@ -525,12 +536,11 @@ function verify(before: AwsAuthData, after: AwsAuthData, changes: readonly KeyCh
       );
     }
   }
-  const oldErrors = parseErrors(before).length;
-  const newErrors = parseErrors(after).length;
-  if (newErrors > oldErrors) {
+  const afterErrors = parseErrors(after);
+  if (afterErrors.length > beforeErrors) {
     throw new AuthError(
       'mapping_refused',
-      `internal check failed: the edit would add a parse error: ${parseErrors(after).join('; ')}`,
+      `internal check failed: the edit would add a parse error: ${afterErrors.join('; ')}`,
     );
   }
 }
