@@ -117,10 +117,10 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   }
   // Offline, {{EC2PrivateDNSName}} is shown as a placeholder: the server reads the name from EC2
   // (DescribeInstances), which explain does not call, and the match itself does not depend on it.
-  const looked: string[] = [];
+  let lookedUp: string | undefined;
   const ec2 = {
     resolve: (instanceId: string): Promise<string> => {
-      looked.push(instanceId);
+      lookedUp = instanceId;
       return Promise.resolve(`<private DNS name of ${instanceId}>`);
     },
     close: (): void => undefined,
@@ -132,9 +132,9 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
     now: io.now,
   });
   const ec2Note =
-    looked.length === 0
+    lookedUp === undefined
       ? undefined
-      : `{{EC2PrivateDNSName}} is shown as a placeholder: the server looks up the private DNS name of ${looked[0] ?? ''} with ec2:DescribeInstances, and denies the review if that fails`;
+      : `{{EC2PrivateDNSName}} is shown as a placeholder: the server looks up the private DNS name of ${lookedUp} with ec2:DescribeInstances, and denies the review if that fails`;
   if (str(values, 'output') === 'json') {
     const note = ec2Note === undefined ? {} : { note: ec2Note };
     io.stdout.write(`${JSON.stringify({ identity, source: where, ...result, ...note }, null, 2)}\n`);
