@@ -7,11 +7,10 @@
  *   node test/dist/bench/webhook/run.js [--duration SECONDS] [--rounds N]
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer as createHttpsServer, request } from 'node:https';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import {
   createSelfSignedCa,
   createServer,
   createServerMetrics,
+  IdentityCache,
   issueCertificate,
   resolveServerConfig,
 } from '@iam-authenticator/server';
@@ -233,30 +233,39 @@ async function main(): Promise<number> {
   const requiredLatency = requiredMetrics.authenticateLatency.labels({ result: 'success' });
   const requiredLog = logger.child({ arn: users[0]?.arn, username: 'bench0', result: 'success' });
   const requiredAnswers = new Map<string, Buffer>();
-  const required = createHttpsServer(tls, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const started = performance.now();
-      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { spec: { token: string } };
-      const key = createHash('sha256').update(parsed.spec.token).digest('hex');
-      let answer = requiredAnswers.get(key);
-      if (answer === undefined) {
-        answer = Buffer.from(fixed);
-        requiredAnswers.set(key, answer);
-      }
-      const elapsed = performance.now() - started;
-      requiredLatency.observe(elapsed / 1000);
-      requiredLog.info(
-        { client: req.socket.remoteAddress, tokenId: key.slice(0, 16), latencyMs: elapsed },
-        'access granted',
-      );
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': answer.length,
+  /**
+   * A required-steps floor: reads and parses each review and takes the sha256 of its token (the
+   * webhook's own IdentityCache.key), then hands them to `answer`.
+   */
+  const requiredFloor = (
+    answer: (token: string, key: string, started: number, req: IncomingMessage, res: ServerResponse) => void,
+  ): Server =>
+    createHttpsServer(tls, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const started = performance.now();
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { spec: { token: string } };
+        answer(parsed.spec.token, IdentityCache.key(parsed.spec.token), started, req, res);
       });
-      res.end(answer);
     });
+  const required = requiredFloor((_token, key, started, req, res) => {
+    let answer = requiredAnswers.get(key);
+    if (answer === undefined) {
+      answer = Buffer.from(fixed);
+      requiredAnswers.set(key, answer);
+    }
+    const elapsed = performance.now() - started;
+    requiredLatency.observe(elapsed / 1000);
+    requiredLog.info(
+      { client: req.socket.remoteAddress, tokenId: key.slice(0, 16), latencyMs: elapsed },
+      'access granted',
+    );
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': answer.length,
+    });
+    res.end(answer);
   });
   const requiredUrl = `${await listen(required)}/authenticate`;
 
@@ -331,28 +340,20 @@ async function main(): Promise<number> {
   // plus what the issue requires of any webhook on a miss, done as simply as possible: parse the review,
   // sha256 of the token, decode it, parse its URL, the STS call, parse STS's JSON, a metric and a log line.
   // None of the verifier's checks, no mapping, no identity cache.
-  const requiredMiss = createHttpsServer(tls, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const started = performance.now();
-      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { spec: { token: string } };
-      const token = parsed.spec.token;
-      const key = createHash('sha256').update(token).digest('hex');
-      const presigned = new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
-      stsGet(presigned, res, true, (parts) => {
-        const answer = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
-          GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string } };
-        };
-        const arn = answer.GetCallerIdentityResponse.GetCallerIdentityResult.Arn;
-        const elapsed = performance.now() - started;
-        requiredLatency.observe(elapsed / 1000);
-        logger.info(
-          { client: req.socket.remoteAddress, tokenId: key.slice(0, 16), arn, latencyMs: elapsed },
-          'access granted',
-        );
-        answerFixed(res);
-      });
+  const requiredMiss = requiredFloor((token, key, started, req, res) => {
+    const presigned = new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString('utf8'));
+    stsGet(presigned, res, true, (parts) => {
+      const answer = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
+        GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string } };
+      };
+      const arn = answer.GetCallerIdentityResponse.GetCallerIdentityResult.Arn;
+      const elapsed = performance.now() - started;
+      requiredLatency.observe(elapsed / 1000);
+      logger.info(
+        { client: req.socket.remoteAddress, tokenId: key.slice(0, 16), arn, latencyMs: elapsed },
+        'access granted',
+      );
+      answerFixed(res);
     });
   });
   const requiredMissUrl = `${await listen(requiredMiss)}/authenticate`;
