@@ -55,6 +55,11 @@ interface Summary {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /**
+   * CPU time of this process (every thread: the servers, the STS emulator, GC) per request answered,
+   * in µs. Unlike req/s it does not depend on how the load generator is scheduled.
+   */
+  cpuPerRequest: number;
 }
 
 async function load(
@@ -78,10 +83,16 @@ async function load(
       ...(amount === undefined ? {} : { amount }),
     }),
   );
+  const cpuBefore = process.cpuUsage();
   return new Promise((resolvePromise, reject) => {
     execFile(process.execPath, [join(here, 'load.js'), file], { maxBuffer: 1 << 20 }, (error, stdout) => {
-      if (error !== null) reject(new Error(`load generator failed: ${error.message}`));
-      else resolvePromise(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Summary);
+      const cpu = process.cpuUsage(cpuBefore);
+      if (error !== null) {
+        reject(new Error(`load generator failed: ${error.message}`));
+        return;
+      }
+      const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Omit<Summary, 'cpuPerRequest'>;
+      resolvePromise({ ...summary, cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, summary.total) });
     });
   });
 }
@@ -437,26 +448,29 @@ async function main(): Promise<number> {
     return counted.non2xx === 0 && counted.errors === 0 ? 0 : 1;
   }
 
-  // Warm-up (JIT, TLS session caches, keep-alive pools).
-  for (const u of [bareUrl, requiredUrl, cached.url, uncached.url]) {
-    step(`warming up ${u}`);
-    await load(dir, u, ca, u === uncached.url ? missBodies : hitBody, 200);
-  }
   // Scenarios are interleaved over several rounds and medians reported: this machine is shared, so a
   // ratio taken from back-to-back runs of one round is far steadier than one long run of each.
+  // Each target's two sides run back to back (bare, hit; pass-through, miss), and every other round runs
+  // in reverse order, so a machine that speeds up or slows down during a round favours neither side.
   const scenarios: [string, string, string[], number | undefined][] = [
     ['bare HTTPS (fixed JSON)', bareUrl, hitBody, undefined],
-    ['required steps only (not ours)', requiredUrl, hitBody, undefined],
     ['webhook, identity-cache hit', cached.url, hitBody, undefined],
+    ['required steps only (not ours)', requiredUrl, hitBody, undefined],
     ['webhook, denied locally', cached.url, deniedBody, undefined],
-    ['bare pass-through to STS emulator', passUrl, missBodies, undefined],
     ['required steps only, miss (not ours)', requiredMissUrl, missBodies, undefined],
+    ['bare pass-through to STS emulator', passUrl, missBodies, undefined],
     ['webhook, cache miss (STS call)', uncached.url, missBodies, undefined],
   ];
+  // Warm-up of every scenario at full speed (JIT, TLS session caches, keep-alive pools): with a light
+  // one (300 requests), the webhook's first rounds of cache misses ran at two thirds of its later ones.
+  for (const [name, url, bodies] of scenarios) {
+    step(`warming up ${name}`);
+    await load(dir, url, ca, bodies, undefined, bodies === missBodies ? 4000 : 10000);
+  }
   const runs: Record<string, Summary[]> = {};
   const paired: Paired[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url, bodies, rate] of scenarios) {
+    for (const [name, url, bodies, rate] of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
       step(`loading ${name}, round ${round + 1}`);
       (runs[name] ??= []).push(await load(dir, url, ca, bodies, rate));
     }
@@ -478,6 +492,7 @@ async function main(): Promise<number> {
       errors: list.reduce((n, r) => n + r.errors, 0),
       timeouts: list.reduce((n, r) => n + r.timeouts, 0),
       non2xx: list.reduce((n, r) => n + r.non2xx, 0),
+      cpuPerRequest: median(list.map((r) => r.cpuPerRequest)),
     };
   }
   const roundValues = (a: string, b: string, f: (x: Summary, y: Summary) => number): number[] =>
@@ -497,8 +512,17 @@ async function main(): Promise<number> {
     r.p99.toFixed(2),
     String(r.errors + r.timeouts),
     String(r.non2xx),
+    r.cpuPerRequest.toFixed(0),
   ]);
-  const header = ['scenario (median of rounds)', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'];
+  const header = [
+    'scenario (median of rounds)',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'non-2xx',
+    'cpu µs/req',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   process.stdout.write(
@@ -553,6 +577,18 @@ async function main(): Promise<number> {
         'a cache miss',
       ),
   );
+  /** A reading aid: the CPU cost of a floor's request over ours, per round (the throughput ratio's twin). */
+  const cpuLine = (ours: string, floor: string, what: string): string => {
+    const values = roundValues(floor, ours, (x, y) => x.cpuPerRequest / y.cpuPerRequest);
+    return `info  cpu per request, ${what}: ${floor} ${results[floor]?.cpuPerRequest.toFixed(0)} µs ÷ ours ${results[ours]?.cpuPerRequest.toFixed(0)} µs = ${median(values).toFixed(2)} (rounds ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})\n`;
+  };
+  process.stdout.write(
+    cpuLine('webhook, identity-cache hit', 'bare HTTPS (fixed JSON)', 'cache hit') +
+      cpuLine('webhook, cache miss (STS call)', 'bare pass-through to STS emulator', 'cache miss'),
+  );
+  // BENCH_RAW_FILE: every round's figures, for a reader who wants more than medians.
+  const rawFile = process.env['BENCH_RAW_FILE'];
+  if (rawFile !== undefined && rawFile !== '') await writeFile(rawFile, JSON.stringify({ runs, paired }));
   const failures = Object.values(results).reduce((n, r) => n + r.errors + r.timeouts, 0);
   if (failures > 0) process.stdout.write(`note: ${failures} transport errors/timeouts during the runs\n`);
 
