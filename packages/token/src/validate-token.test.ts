@@ -1,7 +1,8 @@
 import { AuthError } from '@iam-authenticator/core';
+import fc from 'fast-check';
 import { presignCallerIdentity } from './presign.js';
 import { MAX_TOKEN_BYTES, TOKEN_PREFIX, encodeToken } from './token-format.js';
-import { ALLOWED_KEYS, SDK_SPELLINGS, parseAmzDate, validateToken } from './validate-token.js';
+import { ALLOWED_KEYS, SDK_SPELLINGS, parseAmzDate, queryPieces, validateToken } from './validate-token.js';
 import type { VerifierConfig } from './validate-token.js';
 
 const NOW = new Date('2023-04-28T00:05:00Z');
@@ -526,5 +527,86 @@ describe('SDK_SPELLINGS', () => {
     expect(SDK_SPELLINGS.size).toBe(9);
     expect(new Set(SDK_SPELLINGS.values())).toEqual(ALLOWED_KEYS);
     for (const [spelling, key] of SDK_SPELLINGS) expect(spelling.toLowerCase()).toBe(key);
+  });
+});
+
+describe('queryPieces', () => {
+  /** The same pieces the plain way: split the query (`?` to `#`) on `&`, each at its first `=`. */
+  function byStringSplit(url: string): { rawKey: string; rawValue: string | undefined }[] {
+    const start = url.indexOf('?');
+    if (start < 0) return [];
+    const hash = url.indexOf('#', start);
+    return url
+      .slice(start + 1, hash < 0 ? url.length : hash)
+      .split('&')
+      .map((piece) => {
+        const eq = piece.indexOf('=');
+        return eq < 0
+          ? { rawKey: piece, rawValue: undefined }
+          : { rawKey: piece.slice(0, eq), rawValue: piece.slice(eq + 1) };
+      });
+  }
+
+  it('cuts any query as split("&") does, or finds a repeated key', () => {
+    const part = fc.constantFrom(
+      '&',
+      '=',
+      '?',
+      '#',
+      ';',
+      'a',
+      'A',
+      '%41',
+      '%',
+      'Action',
+      'x-amz-date',
+      'X-Amz-Date',
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 24 }), (parts) => {
+        const url = `https://sts.amazonaws.com/${parts.join('')}`;
+        const expected = byStringSplit(url);
+        let got: ReturnType<typeof queryPieces> | AuthError;
+        try {
+          got = queryPieces(url);
+        } catch (error) {
+          got = error as AuthError;
+        }
+        // Keys as compared: decoded when their escapes are well-formed, lower-cased (ASCII only here).
+        const keys = expected.map(({ rawKey }) => {
+          try {
+            return decodeURIComponent(rawKey).toLowerCase();
+          } catch {
+            return rawKey.toLowerCase();
+          }
+        });
+        const repeated = new Set(keys).size < keys.length;
+        if (got instanceof AuthError) {
+          expect([got.reason, repeated]).toEqual(['query_duplicate_key', true]);
+        } else {
+          expect(repeated).toBe(false);
+          expect(got.map(({ rawKey, rawValue }) => ({ rawKey, rawValue }))).toEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds each piece\'s own "=" when earlier pieces have none', () => {
+    expect(queryPieces('https://h/?a&&b&c=1&d=').map(({ rawKey, rawValue }) => [rawKey, rawValue])).toEqual([
+      ['a', undefined],
+      ['', undefined],
+      ['b', undefined],
+      ['c', '1'],
+      ['d', ''],
+    ]);
+    expect(
+      errorOf(() =>
+        validateToken(
+          encodeToken(`https://sts.amazonaws.com/?Action&${urlOf(basePairs()).split('?')[1]}`),
+          AWS,
+        ),
+      ).reason,
+    ).toBe('query_duplicate_key');
   });
 });

@@ -68,7 +68,7 @@ const SIGNATURE = /^[0-9a-f]{64}$/;
 export function validateToken(token: string, config: VerifierConfig): ValidatedToken {
   const presignedUrl = decodeToken(token);
   // CVE-2022-2385 first: a forged token with a repeated key is reported as that, whatever else is wrong.
-  rejectRepeatedKeys(presignedUrl);
+  const pieces = queryPieces(presignedUrl);
   const { host, path, rawQuery } = splitUrl(presignedUrl);
   const hostParts = parseStsHost(host, { partition: config.partition, regions: config.regions });
   if (hostParts === undefined) {
@@ -86,7 +86,7 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
       `presigned url path must be "/", received ${path === '' ? 'an empty path' : 'another path'}`,
     );
   }
-  const query = parseQuery(rawQuery);
+  const query = parseQuery(rawQuery, pieces);
 
   const action = query.get('action');
   if (action !== 'GetCallerIdentity') {
@@ -242,50 +242,109 @@ export const SDK_SPELLINGS: ReadonlyMap<string, string> = new Map(
   ].map((spelling) => [spelling, spelling.toLowerCase()]),
 );
 
-/** A query key as compared: an SDK spelling as is, anything else percent-decoded and lower-cased. */
-function queryKey(rawKey: string): string {
-  return SDK_SPELLINGS.get(rawKey) ?? asciiLower(percentDecode(rawKey, 'key'));
-}
-
-/**
- * CVE-2022-2385: keys that differ only in letter case are separate parameters for STS but were one for
- * the reference, so the checked value could differ from the signed one. Every key of the URL's query is
- * compared case-insensitively (after percent-decoding) and any repeat is refused before any other
- * check of the token, so such a forgery always shows as `query_duplicate_key`. Pieces that are malformed
- * in other ways are compared as written here and refused by parseQuery.
- */
-function rejectRepeatedKeys(url: string): void {
-  const start = url.indexOf('?');
-  if (start < 0) return;
-  const hash = url.indexOf('#', start);
-  const rawQuery = url.slice(start + 1, hash < 0 ? url.length : hash);
-  const seen = new Set<string>();
-  for (const piece of rawQuery.split('&')) {
-    const eq = piece.indexOf('=');
-    const rawKey = eq < 0 ? piece : piece.slice(0, eq);
-    let key: string;
-    try {
-      key = queryKey(rawKey);
-    } catch {
-      key = asciiLower(rawKey);
-    }
-    if (seen.has(key)) {
-      // Allowed keys are quoted as their canonical name; anything else might be attacker text.
-      throw new AuthError(
-        'query_duplicate_key',
-        `query parameter ${ALLOWED_KEYS.has(key) ? quote(key) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
-      );
-    }
-    seen.add(key);
+/** The lower-case name of an allowed key spelled as the AWS SDKs spell it (`SDK_SPELLINGS`), else undefined. */
+function sdkKey(rawKey: string): string | undefined {
+  // Compared one by one rather than looked up in SDK_SPELLINGS: a key sliced from the query is a new
+  // string, and a map lookup would hash it first.
+  switch (rawKey) {
+    case 'Action':
+      return 'action';
+    case 'Version':
+      return 'version';
+    case 'X-Amz-Algorithm':
+      return 'x-amz-algorithm';
+    case 'X-Amz-Credential':
+      return 'x-amz-credential';
+    case 'X-Amz-Date':
+      return 'x-amz-date';
+    case 'X-Amz-Expires':
+      return 'x-amz-expires';
+    case 'X-Amz-Security-Token':
+      return 'x-amz-security-token';
+    case 'X-Amz-Signature':
+      return 'x-amz-signature';
+    case 'X-Amz-SignedHeaders':
+      return 'x-amz-signedheaders';
+    default:
+      return undefined;
   }
 }
 
+/** A query key as compared: an SDK spelling as is, anything else percent-decoded and lower-cased. */
+function queryKey(rawKey: string): string {
+  return sdkKey(rawKey) ?? asciiLower(percentDecode(rawKey, 'key'));
+}
+
+/** One `&`-separated piece of the query: its text up to and after the first `=`, and its compared key. */
+export interface QueryPiece {
+  /** The whole piece when it has no `=`. */
+  readonly rawKey: string;
+  /** `undefined` when the piece has no `=`. */
+  readonly rawValue: string | undefined;
+  /** `queryKey(rawKey)`, or `undefined` when its escapes are malformed (parseQuery then refuses it). */
+  readonly key: string | undefined;
+  /** The raw key is one of the SDK spellings. */
+  readonly sdk: boolean;
+}
+
 /**
- * Walks the raw query once (its keys are already known to be distinct, by rejectRepeatedKeys): every
- * piece must be `key=value` with well-formed escapes, and every raw key one of the nine allowed names.
- * Pieces are the text between `&`s, as `split('&')` gives them (empty ones included).
+ * Cuts the URL's query (from the first `?` to a `#`) into its pieces, as `split('&')` gives them (empty
+ * ones included), and refuses a repeated key. CVE-2022-2385: keys that differ only in letter case are
+ * separate parameters for STS but were one for the reference, so the checked value could differ from
+ * the signed one. Every key is compared case-insensitively (after percent-decoding) and any repeat is
+ * refused before any other check of the token, so such a forgery always shows as `query_duplicate_key`.
+ * A key with malformed escapes is compared as written here and refused by parseQuery. Exported for its
+ * test.
  */
-function parseQuery(rawQuery: string): Map<string, string> {
+export function queryPieces(url: string): QueryPiece[] {
+  const start = url.indexOf('?');
+  if (start < 0) return [];
+  let end = url.indexOf('#', start);
+  if (end < 0) end = url.length;
+  const pieces: QueryPiece[] = [];
+  const seen = new Set<string>();
+  // The first `=` at or after `at`, searched again only once passed: pieces without one (`&&&…`) must
+  // not make every search run to the end of a 16 KiB token.
+  let eq = -1;
+  for (let at = start + 1; at <= end;) {
+    let next = url.indexOf('&', at);
+    if (next < 0 || next > end) next = end;
+    if (eq < at) {
+      eq = url.indexOf('=', at);
+      if (eq < 0) eq = url.length;
+    }
+    const hasValue = eq < next;
+    const rawKey = url.slice(at, hasValue ? eq : next);
+    const rawValue = hasValue ? url.slice(eq + 1, next) : undefined;
+    at = next + 1;
+    const sdk = sdkKey(rawKey);
+    let key = sdk;
+    if (key === undefined) {
+      try {
+        key = queryKey(rawKey);
+      } catch {
+        key = undefined;
+      }
+    }
+    const compared = key ?? asciiLower(rawKey);
+    if (seen.has(compared)) {
+      // Allowed keys are quoted as their canonical name; anything else might be attacker text.
+      throw new AuthError(
+        'query_duplicate_key',
+        `query parameter ${ALLOWED_KEYS.has(compared) ? quote(compared) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
+      );
+    }
+    seen.add(compared);
+    pieces.push({ rawKey, rawValue, key, sdk: sdk !== undefined });
+  }
+  return pieces;
+}
+
+/**
+ * Reads the query's pieces (their keys already known to be distinct, by queryPieces): every piece must
+ * be `key=value` with well-formed escapes, and every raw key one of the nine allowed names.
+ */
+function parseQuery(rawQuery: string, pieces: readonly QueryPiece[]): Map<string, string> {
   if (rawQuery === '') {
     throw new AuthError('action_invalid', 'Action must be "GetCallerIdentity", received no query');
   }
@@ -293,25 +352,20 @@ function parseQuery(rawQuery: string): Map<string, string> {
   const semicolon = rawQuery.includes(';');
   // The allow-list is checked only once the whole query is known to hold no repeated key.
   let notAllowed: string | undefined;
-  for (let start = 0; start <= rawQuery.length;) {
-    let end = rawQuery.indexOf('&', start);
-    if (end < 0) end = rawQuery.length;
-    const piece = rawQuery.slice(start, end);
-    start = end + 1;
-    const eq = piece.indexOf('=');
-    if (eq <= 0) {
+  for (const { rawKey, rawValue, key, sdk } of pieces) {
+    if (rawValue === undefined || rawKey === '') {
       throw new AuthError('url_invalid', 'presigned url query has an empty key or a key without "="');
     }
-    if (semicolon && piece.includes(';')) {
+    if (semicolon && (rawKey.includes(';') || rawValue.includes(';'))) {
       throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
     }
-    const rawKey = piece.slice(0, eq);
-    const key = queryKey(rawKey);
+    // A key whose escapes are malformed: decoding it again throws the error that says why.
+    const name = key ?? queryKey(rawKey);
     // The raw key must be allowed: an SDK spelling is; a percent-encoded name is not.
-    if (notAllowed === undefined && !SDK_SPELLINGS.has(rawKey) && !ALLOWED_KEYS.has(asciiLower(rawKey))) {
+    if (notAllowed === undefined && !sdk && !ALLOWED_KEYS.has(asciiLower(rawKey))) {
       notAllowed = rawKey;
     }
-    query.set(key, percentDecode(piece.slice(eq + 1), 'value'));
+    query.set(name, percentDecode(rawValue, 'value'));
   }
   if (notAllowed !== undefined) {
     throw new AuthError(
