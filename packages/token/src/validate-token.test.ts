@@ -528,6 +528,15 @@ describe('SDK_SPELLINGS', () => {
     expect(new Set(SDK_SPELLINGS.values())).toEqual(ALLOWED_KEYS);
     for (const [spelling, key] of SDK_SPELLINGS) expect(spelling.toLowerCase()).toBe(key);
   });
+  it('are the spellings the query walk takes as they are, and only those', () => {
+    for (const [spelling, key] of SDK_SPELLINGS) {
+      expect(queryPieces(`https://h/?${spelling}=1&${key}x=2`).map((p) => [p.key, p.sdk])).toEqual([
+        [key, true],
+        [`${key}x`, false],
+      ]);
+      expect(queryPieces(`https://h/?${key}=1`).map((p) => [p.key, p.sdk])).toEqual([[key, false]]);
+    }
+  });
 });
 
 describe('queryPieces', () => {

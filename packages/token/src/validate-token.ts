@@ -242,7 +242,7 @@ export const SDK_SPELLINGS: ReadonlyMap<string, string> = new Map(
   ].map((spelling) => [spelling, spelling.toLowerCase()]),
 );
 
-/** The lower-case name of an allowed key spelled as the AWS SDKs spell it (`SDK_SPELLINGS`), else undefined. */
+/** The allowed key that `rawKey` spells as the AWS SDKs do (`SDK_SPELLINGS`), else undefined. */
 function sdkKey(rawKey: string): string | undefined {
   // Compared one by one rather than looked up in SDK_SPELLINGS: a key sliced from the query is a new
   // string, and a map lookup would hash it first.
