@@ -4,6 +4,8 @@
  * GetCallerIdentity call to the STS emulator per request. Load comes from child processes: autocannon for
  * throughput, and paired-latency.js for the added latency at 500 requests/s (floor and webhook requests
  * interleaved, so both see the same stretch of this shared machine's noise).
+ * Beside req/s it reports the CPU time of this process (all threads) per request, and with
+ * BENCH_RAW_FILE=FILE it writes every round's figures there as JSON.
  *   node test/dist/bench/webhook/run.js [--duration SECONDS] [--rounds N]
  */
 import { execFile } from 'node:child_process';
