@@ -413,7 +413,7 @@ async function main(): Promise<number> {
     stsAgent.destroy();
     step('stopping the STS emulator');
     await sts.close();
-    serverLogger.close();
+    await serverLogger.close();
     closeSync(devNull);
     step('removing the temporary directory');
     await rm(dir, { recursive: true, force: true });

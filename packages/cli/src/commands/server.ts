@@ -108,7 +108,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     started = await server.start();
   } catch (error) {
     await server.stop({ drainMs: 0 });
-    buffered?.close();
+    await buffered?.close();
     throw error;
   }
   io.stderr.write(`iam-authenticator: serving ${started.url}/authenticate (health ${started.healthUrl})\n`);
@@ -123,6 +123,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', onSignal);
   });
   await server.stop();
-  buffered?.close();
+  await buffered?.close();
   return 0;
 }

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createServerLogger } from './logger.js';
 
 let dir: string;
@@ -41,7 +43,7 @@ describe('createServerLogger', () => {
     await flushed(buffered.logger);
     child.debug({ n: -1 }, 'below the level');
     child.warn({ n: 3000 }, 'logged in the same turn as close');
-    buffered.close();
+    await buffered.close();
     closeSync(fd);
     const written = lines(path);
     expect(written.map((line) => line['n'])).toEqual(Array.from({ length: 3001 }, (_, i) => i));
@@ -53,6 +55,21 @@ describe('createServerLogger', () => {
     });
   });
 
+  it('writes a batch still being written in the background before close resolves, in order', async () => {
+    const path = join(dir, 'log');
+    const fd = openSync(path, 'w');
+    const buffered = createServerLogger('info', fd);
+    // The thread pool's four threads busy for a while: sonic-boom's background write waits in its queue.
+    const busy = Array.from({ length: 4 }, () => promisify(pbkdf2)('x', 'y', 100_000, 32, 'sha256'));
+    // ≈ 40 Ki characters in one turn: batches are handed over at 16 Ki, and sonic-boom has not written
+    // the first one yet when close is called.
+    for (let i = 0; i < 200; i++) buffered.logger.info({ n: i, pad: 'x'.repeat(150) }, 'access granted');
+    await buffered.close();
+    closeSync(fd);
+    await Promise.all(busy);
+    expect(lines(path).map((line) => line['n'])).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
   it('writes what it holds on logger.flush()', async () => {
     const path = join(dir, 'log');
     const fd = openSync(path, 'w');
@@ -61,7 +78,7 @@ describe('createServerLogger', () => {
     expect(readFileSync(path, 'utf8')).toBe('');
     await flushed(buffered.logger);
     expect(lines(path).map((line) => line['n'])).toEqual([1]);
-    buffered.close();
+    await buffered.close();
     closeSync(fd);
   });
 
@@ -90,7 +107,7 @@ describe('createServerLogger', () => {
     for (let n = 0; n < 200; n++) child.info({ n, tokenId: 'abcdef0123456789' }, 'access granted');
     await flushed(buffered.logger); // as above: sonic-boom's async writes done before the sync close
     buffered.logger.warn({ reason: 'token_expired' }, 'access denied');
-    buffered.close();
+    await buffered.close();
     closeSync(fd);
     const written = readFileSync(path, 'utf8').split('\n').slice(0, -1);
     expect(written).toHaveLength(201);

@@ -70,8 +70,14 @@ export function createCliLogger(
 
 export interface BufferedLogger {
   readonly logger: Logger;
-  /** Writes out what is buffered and stops the periodic flush. */
-  close(): void;
+  /**
+   * Stops the periodic flush and resolves once every line is written, including a batch sonic-boom is
+   * still writing in the background. Only then may the file descriptor be closed or the process exit: a
+   * synchronous flush skips that batch (it is lost, or lands after later lines), and if the descriptor is
+   * closed under it, sonic-boom's flush at exit retries the write forever (EBADF is not one of the errors
+   * it gives up on), so the process never ends.
+   */
+  close(): Promise<void>;
 }
 
 /** Lines are handed to the file descriptor's writer in batches of this many characters (or on a flush). */
@@ -113,6 +119,23 @@ class LineBatch {
     this.destination.flushSync();
   }
 
+  /**
+   * Hands over what is held and waits for the write sonic-boom may have in flight (its `drain`), then
+   * writes the rest synchronously: a flush during a write only waits for it, and leaves what is shorter
+   * than `minLength` buffered.
+   */
+  drain(): Promise<void> {
+    this.handOver();
+    return new Promise((resolve) => {
+      this.destination.flush((error?: NodeJS.ErrnoException | null) => {
+        // fsync's error (a pipe or /dev/null refuses it) comes after everything in flight was written; a
+        // write's error means the descriptor is unusable, and a synchronous flush would retry it forever.
+        if (error === undefined || error === null || error.syscall === 'fsync') this.flushSync();
+        resolve();
+      });
+    });
+  }
+
   private handOver(): void {
     if (this.lines.length === 0) return;
     const text = this.lines.length === 1 ? (this.lines[0] ?? '') : this.lines.join('');
@@ -152,7 +175,7 @@ export function createServerLogger(
     close() {
       clearInterval(timer);
       process.off('exit', onExit);
-      batch.flushSync();
+      return batch.drain();
     },
   };
 }
