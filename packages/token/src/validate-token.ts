@@ -270,9 +270,9 @@ function sdkKey(rawKey: string): string | undefined {
   }
 }
 
-/** A query key as compared: an SDK spelling as is, anything else percent-decoded and lower-cased. */
-function queryKey(rawKey: string): string {
-  return sdkKey(rawKey) ?? asciiLower(percentDecode(rawKey, 'key'));
+/** A query key that is not an SDK spelling, as compared: percent-decoded and lower-cased. */
+function decodedKey(rawKey: string): string {
+  return asciiLower(percentDecode(rawKey, 'key'));
 }
 
 /** One `&`-separated piece of the query: its text up to and after the first `=`, and its compared key. */
@@ -281,7 +281,10 @@ export interface QueryPiece {
   readonly rawKey: string;
   /** `undefined` when the piece has no `=`. */
   readonly rawValue: string | undefined;
-  /** `queryKey(rawKey)`, or `undefined` when its escapes are malformed (parseQuery then refuses it). */
+  /**
+   * The key as compared: an SDK spelling's allowed key, else `decodedKey(rawKey)`, or `undefined` when
+   * its escapes are malformed (parseQuery then refuses it).
+   */
   readonly key: string | undefined;
   /** The raw key is one of the SDK spellings. */
   readonly sdk: boolean;
@@ -321,9 +324,9 @@ export function queryPieces(url: string): QueryPiece[] {
     let key = sdk;
     if (key === undefined) {
       try {
-        key = queryKey(rawKey);
+        key = decodedKey(rawKey);
       } catch {
-        key = undefined;
+        // Left undefined: compared as written below, refused by parseQuery.
       }
     }
     const compared = key ?? asciiLower(rawKey);
@@ -360,7 +363,7 @@ function parseQuery(rawQuery: string, pieces: readonly QueryPiece[]): Map<string
       throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
     }
     // A key whose escapes are malformed: decoding it again throws the error that says why.
-    const name = key ?? queryKey(rawKey);
+    const name = key ?? decodedKey(rawKey);
     // The raw key must be allowed: an SDK spelling is; a percent-encoded name is not.
     if (notAllowed === undefined && !sdk && !ALLOWED_KEYS.has(asciiLower(rawKey))) {
       notAllowed = rawKey;
