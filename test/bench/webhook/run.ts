@@ -502,9 +502,10 @@ async function main(): Promise<number> {
     (runs[a] ?? []).map((x, i) => f(x, (runs[b] ?? [])[i] ?? x));
   const perRound = (a: string, b: string, f: (x: Summary, y: Summary) => number): number =>
     median(roundValues(a, b, f));
+  const throughput = (x: Summary, y: Summary): number => x.rps / y.rps;
   /** The spread of a per-round ratio, so a reader sees how noisy the machine was during the run. */
-  const spread = (a: string, b: string): string => {
-    const values = roundValues(a, b, (x, y) => x.rps / y.rps);
+  const spread = (a: string, b: string, f = throughput): string => {
+    const values = roundValues(a, b, f);
     return `rounds ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
   };
 
@@ -532,15 +533,11 @@ async function main(): Promise<number> {
     `${ROUNDS} rounds × ${DURATION} s per scenario, ${CONNECTIONS} connections\n${line(header)}\n${rows.map(line).join('\n')}\n\n`,
   );
 
-  const hitRatio = perRound(
-    'webhook, identity-cache hit',
-    'bare HTTPS (fixed JSON)',
-    (x, y) => x.rps / y.rps,
-  );
+  const hitRatio = perRound('webhook, identity-cache hit', 'bare HTTPS (fixed JSON)', throughput);
   const missRatio = perRound(
     'webhook, cache miss (STS call)',
     'bare pass-through to STS emulator',
-    (x, y) => x.rps / y.rps,
+    throughput,
   );
   const addedP99 = median(paired.map((p) => p.webhook.p99 - p.floor.p99));
   const pairedRow = (what: 'floor' | 'webhook'): string =>
@@ -562,8 +559,8 @@ async function main(): Promise<number> {
   for (const [text, ok] of checks) process.stdout.write(`${ok ? 'PASS' : 'FAIL'}  ${text}\n`);
   /** A reading aid: a required-steps floor against its target's floor, and ours against that floor. */
   const ceiling = (required: string, floor: string, ours: string, what: string): string => {
-    const ratio = perRound(required, floor, (x, y) => x.rps / y.rps);
-    const oursOf = perRound(ours, required, (x, y) => x.rps / y.rps);
+    const ratio = perRound(required, floor, throughput);
+    const oursOf = perRound(ours, required, throughput);
     return `info  ${required.replace(' (not ours)', '')} ${ratio.toFixed(2)}× ${floor} (${spread(required, floor)}): the ceiling for ${what} here; ours is ${oursOf.toFixed(2)}× of it\n`;
   };
   process.stdout.write(
@@ -582,8 +579,8 @@ async function main(): Promise<number> {
   );
   /** A reading aid: the CPU cost of a floor's request over ours, per round (the throughput ratio's twin). */
   const cpuLine = (ours: string, floor: string, what: string): string => {
-    const values = roundValues(floor, ours, (x, y) => x.cpuPerRequest / y.cpuPerRequest);
-    return `info  cpu per request, ${what}: ${floor} ${results[floor]?.cpuPerRequest.toFixed(0)} µs ÷ ours ${results[ours]?.cpuPerRequest.toFixed(0)} µs = ${median(values).toFixed(2)} (rounds ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})\n`;
+    const cpu = (x: Summary, y: Summary): number => x.cpuPerRequest / y.cpuPerRequest;
+    return `info  cpu per request, ${what}: ${floor} ${results[floor]?.cpuPerRequest.toFixed(0)} µs ÷ ours ${results[ours]?.cpuPerRequest.toFixed(0)} µs = ${perRound(floor, ours, cpu).toFixed(2)} (${spread(floor, ours, cpu)})\n`;
   };
   process.stdout.write(
     cpuLine('webhook, identity-cache hit', 'bare HTTPS (fixed JSON)', 'cache hit') +
