@@ -1,4 +1,5 @@
 import { connect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -49,6 +50,26 @@ describe('POST /authenticate against the STS emulator', () => {
   beforeEach(() => {
     h.sts.resetCounts();
   });
+
+  /** Raw HTTP over TLS to the webhook: `talk` writes the request; resolves with every byte answered once it closes. */
+  const rawExchange = (talk: (socket: TLSSocket) => void): Promise<string> => {
+    const url = new URL(h.started.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect({
+        host: url.hostname,
+        port: Number(url.port),
+        ca: h.servingCa,
+        servername: 'localhost',
+      });
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.on('close', () => {
+        resolve(answer);
+      });
+      socket.on('error', reject);
+      talk(socket);
+    });
+  };
 
   it.each(['authentication.k8s.io/v1', 'authentication.k8s.io/v1beta1'])(
     'accepts a token from our generator and echoes %s',
@@ -197,21 +218,8 @@ describe('POST /authenticate against the STS emulator', () => {
   });
 
   it('delivers the 413 to a client still sending its oversized body, declared or chunked', async () => {
-    const url = new URL(h.started.url);
     const send = (chunked: boolean): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const socket = connect({
-          host: url.hostname,
-          port: Number(url.port),
-          ca: h.servingCa,
-          servername: 'localhost',
-        });
-        let answer = '';
-        socket.on('data', (d: Buffer) => (answer += d.toString()));
-        socket.on('close', () => {
-          resolve(answer);
-        });
-        socket.on('error', reject);
+      rawExchange((socket) => {
         socket.write(
           `POST /authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${
             chunked ? 'Transfer-Encoding: chunked' : 'Content-Length: 400000'
@@ -253,20 +261,7 @@ describe('POST /authenticate against the STS emulator', () => {
         )?.[1] ?? '0',
       );
     const before = await malformedSum();
-    const url = new URL(h.started.url);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect({
-        host: url.hostname,
-        port: Number(url.port),
-        ca: h.servingCa,
-        servername: 'localhost',
-      });
-      let text = '';
-      socket.on('data', (d: Buffer) => (text += d.toString()));
-      socket.on('close', () => {
-        resolve(text);
-      });
-      socket.on('error', reject);
+    const answer = await rawExchange((socket) => {
       socket.write(
         'POST /authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 8\r\n\r\n{"ki',
       );
