@@ -1,5 +1,5 @@
-import { PARTITIONS, isPartitionId, partitionById } from './partitions.js';
-import type { PartitionId, PartitionInfo } from './partitions.js';
+import { isPartitionId, knownPartitionOf, partitionById } from './partitions.js';
+import type { PartitionId } from './partitions.js';
 
 export interface StsHostOptions {
   /** The partition the server serves (server `--partition`); only that partition's hosts pass. */
@@ -82,11 +82,4 @@ export function parseStsHost(host: string, options: StsHostOptions): StsHostPart
     return undefined;
   }
   return { service, region, dualStack, global: false };
-}
-
-/** The SDK's partition lookup without its final fallback to aws: unknown names belong to no partition. */
-function knownPartitionOf(region: string): PartitionInfo | undefined {
-  return (
-    PARTITIONS.find((p) => p.regions.includes(region)) ?? PARTITIONS.find((p) => p.regionRegex.test(region))
-  );
 }

@@ -122,6 +122,13 @@ export const PARTITIONS: readonly PartitionInfo[] = Object.freeze([
 
 const PARTITION_IDS: ReadonlySet<string> = new Set(PARTITIONS.map((p) => p.id));
 
+/** Each region listed by name to the first partition listing it (the order `find` over PARTITIONS gives). */
+const LISTED_REGIONS: ReadonlyMap<string, PartitionInfo> = (() => {
+  const listed = new Map<string, PartitionInfo>();
+  for (const p of PARTITIONS) for (const region of p.regions) if (!listed.has(region)) listed.set(region, p);
+  return listed;
+})();
+
 export function isPartitionId(s: string): s is PartitionId {
   return PARTITION_IDS.has(s);
 }
@@ -134,13 +141,18 @@ export function partitionById(id: PartitionId): PartitionInfo {
 }
 
 /**
+ * The SDK's partition lookup without its final fallback to aws: a region listed by name wins, then the
+ * first partition whose regex matches; unknown names belong to no partition. (One map lookup for a
+ * listed region: the verifier asks this for every token.)
+ */
+export function knownPartitionOf(region: string): PartitionInfo | undefined {
+  return LISTED_REGIONS.get(region) ?? PARTITIONS.find((p) => p.regionRegex.test(region));
+}
+
+/**
  * The SDK's `partition()` lookup: a region listed by name wins, then the first partition whose regex
  * matches, then `aws`. So an unknown region name gets the commercial suffix, as in the reference.
  */
 export function partitionOfRegion(region: string): PartitionInfo {
-  return (
-    PARTITIONS.find((p) => p.regions.includes(region)) ??
-    PARTITIONS.find((p) => p.regionRegex.test(region)) ??
-    partitionById('aws')
-  );
+  return knownPartitionOf(region) ?? partitionById('aws');
 }

@@ -535,6 +535,11 @@ describe('SDK_SPELLINGS', () => {
         [`${key}x`, false],
       ]);
       expect(queryPieces(`https://h/?${key}=1`).map((p) => [p.key, p.sdk])).toEqual([[key, false]]);
+      // Same length, one letter off (the walk tells spellings apart by length first).
+      const near = `${spelling.slice(0, -1)}_`;
+      expect(queryPieces(`https://h/?${near}=1`).map((p) => [p.key, p.sdk])).toEqual([
+        [near.toLowerCase(), false],
+      ]);
     }
   });
 });

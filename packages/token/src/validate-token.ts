@@ -70,7 +70,7 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
   // CVE-2022-2385 first: a forged token with a repeated key is reported as that, whatever else is wrong.
   const pieces = queryPieces(presignedUrl);
   const { host, path, rawQuery } = splitUrl(presignedUrl);
-  const hostParts = parseStsHost(host, { partition: config.partition, regions: config.regions });
+  const hostParts = parseStsHost(host, config);
   if (hostParts === undefined) {
     throw new AuthError(
       'host_not_allowed',
@@ -244,27 +244,27 @@ export const SDK_SPELLINGS: ReadonlyMap<string, string> = new Map(
 
 /** The allowed key that `rawKey` spells as the AWS SDKs do (`SDK_SPELLINGS`), else undefined. */
 function sdkKey(rawKey: string): string | undefined {
-  // Compared one by one rather than looked up in SDK_SPELLINGS: a key sliced from the query is a new
-  // string, and a map lookup would hash it first.
-  switch (rawKey) {
-    case 'Action':
-      return 'action';
-    case 'Version':
-      return 'version';
-    case 'X-Amz-Algorithm':
-      return 'x-amz-algorithm';
-    case 'X-Amz-Credential':
-      return 'x-amz-credential';
-    case 'X-Amz-Date':
-      return 'x-amz-date';
-    case 'X-Amz-Expires':
-      return 'x-amz-expires';
-    case 'X-Amz-Security-Token':
-      return 'x-amz-security-token';
-    case 'X-Amz-Signature':
-      return 'x-amz-signature';
-    case 'X-Amz-SignedHeaders':
-      return 'x-amz-signedheaders';
+  // Told apart by length first, then compared with the one or two spellings of that length: a key sliced
+  // from the query is a new string, so a map lookup would hash it and a plain switch would compare it
+  // with up to nine names.
+  switch (rawKey.length) {
+    case 6:
+      return rawKey === 'Action' ? 'action' : undefined;
+    case 7:
+      return rawKey === 'Version' ? 'version' : undefined;
+    case 10:
+      return rawKey === 'X-Amz-Date' ? 'x-amz-date' : undefined;
+    case 13:
+      return rawKey === 'X-Amz-Expires' ? 'x-amz-expires' : undefined;
+    case 15:
+      if (rawKey === 'X-Amz-Signature') return 'x-amz-signature';
+      return rawKey === 'X-Amz-Algorithm' ? 'x-amz-algorithm' : undefined;
+    case 16:
+      return rawKey === 'X-Amz-Credential' ? 'x-amz-credential' : undefined;
+    case 19:
+      return rawKey === 'X-Amz-SignedHeaders' ? 'x-amz-signedheaders' : undefined;
+    case 20:
+      return rawKey === 'X-Amz-Security-Token' ? 'x-amz-security-token' : undefined;
     default:
       return undefined;
   }
@@ -404,11 +404,26 @@ function checkSignedHeaders(value: string | undefined): void {
   if (value === undefined) {
     throw new AuthError('signed_headers_invalid', 'X-Amz-SignedHeaders is missing');
   }
-  const headers = value.split(';');
-  if (headers.some((header) => header === '')) {
-    throw new AuthError('signed_headers_invalid', 'X-Amz-SignedHeaders has an empty entry');
+  // The `;`-separated names walked in place (no split): an empty one is refused as soon as it is met,
+  // and only a list without one can lack the cluster id header.
+  let signsClusterId = false;
+  for (let at = 0; ;) {
+    let end = value.indexOf(';', at);
+    if (end < 0) end = value.length;
+    if (end === at) {
+      throw new AuthError('signed_headers_invalid', 'X-Amz-SignedHeaders has an empty entry');
+    }
+    if (
+      !signsClusterId &&
+      end - at === CLUSTER_ID_HEADER.length &&
+      asciiLower(value.slice(at, end)) === CLUSTER_ID_HEADER
+    ) {
+      signsClusterId = true;
+    }
+    if (end === value.length) break;
+    at = end + 1;
   }
-  if (!headers.some((header) => asciiLower(header) === CLUSTER_ID_HEADER)) {
+  if (!signsClusterId) {
     throw new AuthError(
       'signed_headers_invalid',
       `X-Amz-SignedHeaders must include ${CLUSTER_ID_HEADER}, received ${describe(value, 80)}`,
