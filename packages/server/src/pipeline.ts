@@ -63,18 +63,21 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
   // prom-client labelled children per region, made once: no label objects per STS call.
   const perRegion = new Map<string, { latency: { observe(s: number): void }; ok: { inc(): void } }>();
   const onCall = (event: StsCallEvent): void => {
-    const labels = { StsRegion: event.stsRegion };
     let region = perRegion.get(event.stsRegion);
     if (region === undefined) {
       region = {
-        latency: metrics.stsCallLatency.labels(labels),
-        ok: metrics.stsResponses.labels({ ...labels, ResponseCode: '200' }),
+        latency: metrics.stsCallLatency.labels({ StsRegion: event.stsRegion }),
+        ok: metrics.stsResponses.labels({ StsRegion: event.stsRegion, ResponseCode: '200' }),
       };
       perRegion.set(event.stsRegion, region);
     }
     region.latency.observe(event.latencyMs / 1000);
-    if (event.statusCode === 200) region.ok.inc();
-    else if (event.statusCode === undefined) metrics.stsConnectionFailures.inc(labels);
+    if (event.statusCode === 200) {
+      region.ok.inc();
+      return; // an answer of 200 is never a throttling
+    }
+    const labels = { StsRegion: event.stsRegion };
+    if (event.statusCode === undefined) metrics.stsConnectionFailures.inc(labels);
     else metrics.stsResponses.inc({ ...labels, ResponseCode: String(event.statusCode) });
     if (event.outcome === 'throttled') metrics.stsThrottling.inc(labels);
   };

@@ -79,10 +79,10 @@ export function parseTokenReview(body: string): ParsedReview {
   }
   return {
     ok: true,
-    review: {
-      ...(typeof apiVersion === 'string' ? { apiVersion: apiVersion as TokenReviewApiVersion } : {}),
-      token: token ?? '',
-    },
+    review:
+      typeof apiVersion === 'string'
+        ? { apiVersion: apiVersion as TokenReviewApiVersion, token: token ?? '' }
+        : { token: token ?? '' },
   };
 }
 

@@ -202,7 +202,14 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     error?: AuthError,
   ): void {
     const latencyMs = Date.now() - started;
-    options.onCall?.({ stsRegion, ...(statusCode === undefined ? {} : { statusCode }), outcome, latencyMs });
+    if (options.onCall !== undefined) {
+      // One object of one shape per call (no spread): this runs on every review that misses the cache.
+      const event: StsCallEvent =
+        statusCode === undefined
+          ? { stsRegion, outcome, latencyMs }
+          : { stsRegion, statusCode, outcome, latencyMs };
+      options.onCall(event);
+    }
     if (outcome === 'ok' && logger.isLevelEnabled?.('debug') === false) return;
     const fields = {
       stsRegion,
@@ -283,15 +290,18 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         );
       });
       // https-proxy-agent replays a refused CONNECT's answer as the response: it is the proxy's, not STS's.
-      req.on('proxyConnect', (connect: { statusCode: number }) => {
-        if (connect.statusCode === 200) return;
-        fail(
-          new AuthError(
-            'sts_unavailable',
-            `sts request to ${quote(validated.host)}${through} failed: CONNECT got ${connect.statusCode}`,
-          ),
-        );
-      });
+      // (Only a tunnelled request can see one.)
+      if (via !== undefined) {
+        req.on('proxyConnect', (connect: { statusCode: number }) => {
+          if (connect.statusCode === 200) return;
+          fail(
+            new AuthError(
+              'sts_unavailable',
+              `sts request to ${quote(validated.host)}${through} failed: CONNECT got ${connect.statusCode}`,
+            ),
+          );
+        });
+      }
       req.on('response', (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -419,7 +429,10 @@ interface RawAnswer {
   body: string;
 }
 
-function classify(answer: RawAnswer, host: string): { identity: CallerIdentity; requestId?: string } {
+function classify(
+  answer: RawAnswer,
+  host: string,
+): { identity: CallerIdentity; requestId: string | undefined } {
   const { statusCode, body } = answer;
   if (statusCode !== 200) {
     const code = stsErrorCode(body);
@@ -464,7 +477,7 @@ function classify(answer: RawAnswer, host: string): { identity: CallerIdentity; 
   const requestId = field(field(response, 'ResponseMetadata'), 'RequestId');
   return {
     identity: { arn, account, userId },
-    ...(typeof requestId === 'string' && ERROR_CODE.test(requestId) ? { requestId } : {}),
+    requestId: typeof requestId === 'string' && ERROR_CODE.test(requestId) ? requestId : undefined,
   };
 }
 
