@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from '@iam-authenticator/core';
 import type { Authenticator, ReviewAnswer } from './authenticate.js';
 import type { ServerMetrics } from './metrics.js';
@@ -28,7 +28,10 @@ function send(
   extra?: Record<string, string>,
 ): void {
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  res.writeHead(status, { 'content-type': type, 'content-length': length, ...extra });
+  const headers: OutgoingHttpHeaders = { 'content-type': type, 'content-length': length };
+  // Added only when there are any (a spread would copy through a runtime call for every answer).
+  if (extra !== undefined) Object.assign(headers, extra);
+  res.writeHead(status, headers);
   res.end(body);
 }
 

@@ -1,5 +1,6 @@
 import type { Agent as HttpAgent, ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { AuthError, quote, silentLogger } from '@iam-authenticator/core';
@@ -254,7 +255,7 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         abort?.abort();
         reject(error);
       };
-      const req = request({
+      const requestOptions: RequestOptions = {
         agent: via?.agent ?? agent,
         // agent-base tells https from http by this (else by a stack trace, which fails when a kept-alive
         // socket is freed: it would be pooled under an http name and never reused).
@@ -264,14 +265,17 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
         port: target.port,
         // TLS name checks against the token's host, also when connecting to an override address.
         servername: validated.host,
-        ...(via === undefined || options.ca === undefined ? {} : { ca: options.ca }),
         path,
         headers: {
           host: validated.host,
           [CLUSTER_ID_HEADER]: clusterId,
           accept: 'application/json',
         },
-      });
+      };
+      // Set in place rather than spread into the literal, which would copy through a runtime call on
+      // every request.
+      if (via !== undefined && options.ca !== undefined) requestOptions.ca = options.ca;
+      const req = request(requestOptions);
       // The agent opens the tunnel after this returns (agent-base defers connect() to a microtask).
       if (abort !== undefined) tunnelAborts.set(req, abort.signal);
       const timer = setTimeout(
