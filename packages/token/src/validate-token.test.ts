@@ -529,12 +529,16 @@ describe('SDK_SPELLINGS', () => {
     for (const [spelling, key] of SDK_SPELLINGS) expect(spelling.toLowerCase()).toBe(key);
   });
   it('are the spellings the query walk takes as they are, and only those', () => {
+    const places = [...ALLOWED_KEYS];
     for (const [spelling, key] of SDK_SPELLINGS) {
-      expect(queryPieces(`https://h/?${spelling}=1&${key}x=2`).map((p) => [p.key, p.sdk])).toEqual([
-        [key, true],
-        [`${key}x`, false],
+      const place = places.indexOf(key);
+      expect(queryPieces(`https://h/?${spelling}=1&${key}x=2`).map((p) => [p.key, p.sdk, p.index])).toEqual([
+        [key, true, place],
+        [`${key}x`, false, -1],
       ]);
-      expect(queryPieces(`https://h/?${key}=1`).map((p) => [p.key, p.sdk])).toEqual([[key, false]]);
+      expect(queryPieces(`https://h/?${key}=1`).map((p) => [p.key, p.sdk, p.index])).toEqual([
+        [key, false, place],
+      ]);
       // Same length, one letter off (the walk tells spellings apart by length first).
       const near = `${spelling.slice(0, -1)}_`;
       expect(queryPieces(`https://h/?${near}=1`).map((p) => [p.key, p.sdk])).toEqual([

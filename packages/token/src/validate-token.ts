@@ -37,8 +37,11 @@ export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 export const MAX_EXPIRES_SECONDS = 900;
 
 const SCHEME = 'https://';
-/** Lower-cased allow-list of query keys (reference §2.1 #11). */
-export const ALLOWED_KEYS: ReadonlySet<string> = new Set([
+/**
+ * Lower-cased allow-list of query keys (reference §2.1 #11), in a fixed order: a query's values are
+ * kept in a list by this order, and the constants below name their places.
+ */
+const ALLOWED_ORDER = [
   'action',
   'version',
   'x-amz-algorithm',
@@ -48,7 +51,19 @@ export const ALLOWED_KEYS: ReadonlySet<string> = new Set([
   'x-amz-security-token',
   'x-amz-signature',
   'x-amz-signedheaders',
-]);
+] as const;
+const ACTION = 0;
+const VERSION = 1;
+const ALGORITHM = 2;
+const CREDENTIAL = 3;
+const DATE = 4;
+const EXPIRES = 5;
+const SECURITY_TOKEN = 6;
+const SIGNATURE_KEY = 7;
+const SIGNED_HEADERS = 8;
+export const ALLOWED_KEYS: ReadonlySet<string> = new Set(ALLOWED_ORDER);
+/** An allowed key's place in ALLOWED_ORDER. */
+const ALLOWED_INDEX: ReadonlyMap<string, number> = new Map(ALLOWED_ORDER.map((key, i) => [key, i]));
 /** Printable ASCII without space: everything a presigned URL is made of once percent-encoded. */
 const URL_CHARS = /^[\x21-\x7e]*$/;
 const HEX_ESCAPES = /%(?![0-9A-Fa-f]{2})/;
@@ -88,26 +103,26 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
   }
   const query = parseQuery(rawQuery, pieces);
 
-  const action = query.get('action');
+  const action = query[ACTION];
   if (action !== 'GetCallerIdentity') {
     throw new AuthError('action_invalid', `Action must be "GetCallerIdentity", received ${describe(action)}`);
   }
-  const version = query.get('version');
+  const version = query[VERSION];
   if (version !== '2011-06-15') {
     throw new AuthError('version_invalid', `Version must be "2011-06-15", received ${describe(version)}`);
   }
-  const algorithm = query.get('x-amz-algorithm');
+  const algorithm = query[ALGORITHM];
   if (algorithm !== 'AWS4-HMAC-SHA256') {
     throw new AuthError(
       'algorithm_invalid',
       `X-Amz-Algorithm must be "AWS4-HMAC-SHA256", received ${describe(algorithm)}`,
     );
   }
-  checkSignedHeaders(query.get('x-amz-signedheaders'));
-  checkExpires(query.get('x-amz-expires'));
-  const rawDate = query.get('x-amz-date');
+  checkSignedHeaders(query[SIGNED_HEADERS]);
+  checkExpires(query[EXPIRES]);
+  const rawDate = query[DATE];
   const signedAt = parseAmzDate(rawDate);
-  const scope = parseCredential(query.get('x-amz-credential'));
+  const scope = parseCredential(query[CREDENTIAL]);
   // parseAmzDate accepted rawDate as a real UTC date, so its first 8 characters are its day.
   if (scope.date !== rawDate?.slice(0, 8)) {
     throw new AuthError(
@@ -121,7 +136,7 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
       `X-Amz-Credential region must be the host's region ${quote(hostParts.region)}, received ${quote(scope.region)}`,
     );
   }
-  const signature = query.get('x-amz-signature');
+  const signature = query[SIGNATURE_KEY];
   if (signature === undefined || !SIGNATURE.test(signature)) {
     throw new AuthError(
       'signature_invalid',
@@ -130,7 +145,7 @@ export function validateToken(token: string, config: VerifierConfig): ValidatedT
         : 'X-Amz-Signature must be 64 lower-case hex digits',
     );
   }
-  const sessionToken = query.get('x-amz-security-token');
+  const sessionToken = query[SECURITY_TOKEN];
   if (sessionToken === '') {
     throw new AuthError('credential_invalid', 'X-Amz-Security-Token is present but empty');
   }
@@ -242,31 +257,31 @@ export const SDK_SPELLINGS: ReadonlyMap<string, string> = new Map(
   ].map((spelling) => [spelling, spelling.toLowerCase()]),
 );
 
-/** The allowed key that `rawKey` spells as the AWS SDKs do (`SDK_SPELLINGS`), else undefined. */
-function sdkKey(rawKey: string): string | undefined {
+/** The place in ALLOWED_ORDER of the key that `rawKey` spells as the AWS SDKs do (`SDK_SPELLINGS`), else -1. */
+function sdkIndex(rawKey: string): number {
   // Told apart by length first, then compared with the one or two spellings of that length: a key sliced
   // from the query is a new string, so a map lookup would hash it and a plain switch would compare it
   // with up to nine names.
   switch (rawKey.length) {
     case 6:
-      return rawKey === 'Action' ? 'action' : undefined;
+      return rawKey === 'Action' ? ACTION : -1;
     case 7:
-      return rawKey === 'Version' ? 'version' : undefined;
+      return rawKey === 'Version' ? VERSION : -1;
     case 10:
-      return rawKey === 'X-Amz-Date' ? 'x-amz-date' : undefined;
+      return rawKey === 'X-Amz-Date' ? DATE : -1;
     case 13:
-      return rawKey === 'X-Amz-Expires' ? 'x-amz-expires' : undefined;
+      return rawKey === 'X-Amz-Expires' ? EXPIRES : -1;
     case 15:
-      if (rawKey === 'X-Amz-Signature') return 'x-amz-signature';
-      return rawKey === 'X-Amz-Algorithm' ? 'x-amz-algorithm' : undefined;
+      if (rawKey === 'X-Amz-Signature') return SIGNATURE_KEY;
+      return rawKey === 'X-Amz-Algorithm' ? ALGORITHM : -1;
     case 16:
-      return rawKey === 'X-Amz-Credential' ? 'x-amz-credential' : undefined;
+      return rawKey === 'X-Amz-Credential' ? CREDENTIAL : -1;
     case 19:
-      return rawKey === 'X-Amz-SignedHeaders' ? 'x-amz-signedheaders' : undefined;
+      return rawKey === 'X-Amz-SignedHeaders' ? SIGNED_HEADERS : -1;
     case 20:
-      return rawKey === 'X-Amz-Security-Token' ? 'x-amz-security-token' : undefined;
+      return rawKey === 'X-Amz-Security-Token' ? SECURITY_TOKEN : -1;
     default:
-      return undefined;
+      return -1;
   }
 }
 
@@ -288,6 +303,8 @@ export interface QueryPiece {
   readonly key: string | undefined;
   /** The raw key is one of the SDK spellings. */
   readonly sdk: boolean;
+  /** The place in ALLOWED_ORDER of the key as compared, -1 for a key outside the allow-list. */
+  readonly index: number;
 }
 
 /**
@@ -305,7 +322,10 @@ export function queryPieces(url: string): QueryPiece[] {
   let end = url.indexOf('#', start);
   if (end < 0) end = url.length;
   const pieces: QueryPiece[] = [];
-  const seen = new Set<string>();
+  // Repeats of the nine allowed keys are found by a bit each; any other key needs a set, made once one
+  // turns up (a real token has none).
+  let seenAllowed = 0;
+  let seenOther: Set<string> | undefined;
   // The first `=` at or after `at`, searched again only once passed: pieces without one (`&&&…`) must
   // not make every search run to the end of a 16 KiB token.
   let eq = -1;
@@ -320,9 +340,11 @@ export function queryPieces(url: string): QueryPiece[] {
     const rawKey = url.slice(at, hasValue ? eq : next);
     const rawValue = hasValue ? url.slice(eq + 1, next) : undefined;
     at = next + 1;
-    const sdk = sdkKey(rawKey);
-    let key = sdk;
-    if (key === undefined) {
+    const sdk = sdkIndex(rawKey);
+    let key: string | undefined;
+    let index = sdk;
+    if (sdk >= 0) key = ALLOWED_ORDER[sdk];
+    else {
       try {
         key = decodedKey(rawKey);
       } catch {
@@ -330,32 +352,52 @@ export function queryPieces(url: string): QueryPiece[] {
       }
     }
     const compared = key ?? asciiLower(rawKey);
-    if (seen.has(compared)) {
+    if (sdk < 0) index = ALLOWED_INDEX.get(compared) ?? -1;
+    let repeated: boolean;
+    if (index >= 0) {
+      repeated = (seenAllowed & (1 << index)) !== 0;
+      seenAllowed |= 1 << index;
+    } else {
+      seenOther ??= new Set<string>();
+      repeated = seenOther.has(compared);
+      seenOther.add(compared);
+    }
+    if (repeated) {
       // Allowed keys are quoted as their canonical name; anything else might be attacker text.
       throw new AuthError(
         'query_duplicate_key',
-        `query parameter ${ALLOWED_KEYS.has(compared) ? quote(compared) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
+        `query parameter ${index >= 0 ? quote(compared) : 'with a key outside the allow-list'} appears more than once (in any letter case)`,
       );
     }
-    seen.add(compared);
-    pieces.push({ rawKey, rawValue, key, sdk: sdk !== undefined });
+    pieces.push({ rawKey, rawValue, key, sdk: sdk >= 0, index });
   }
   return pieces;
 }
 
 /**
  * Reads the query's pieces (their keys already known to be distinct, by queryPieces): every piece must
- * be `key=value` with well-formed escapes, and every raw key one of the nine allowed names.
+ * be `key=value` with well-formed escapes, and every raw key one of the nine allowed names. Returns the
+ * decoded values by their key's place in ALLOWED_ORDER.
  */
-function parseQuery(rawQuery: string, pieces: readonly QueryPiece[]): Map<string, string> {
+function parseQuery(rawQuery: string, pieces: readonly QueryPiece[]): (string | undefined)[] {
   if (rawQuery === '') {
     throw new AuthError('action_invalid', 'Action must be "GetCallerIdentity", received no query');
   }
-  const query = new Map<string, string>();
+  const values: (string | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
   const semicolon = rawQuery.includes(';');
   // The allow-list is checked only once the whole query is known to hold no repeated key.
   let notAllowed: string | undefined;
-  for (const { rawKey, rawValue, key, sdk } of pieces) {
+  for (const { rawKey, rawValue, key, sdk, index } of pieces) {
     if (rawValue === undefined || rawKey === '') {
       throw new AuthError('url_invalid', 'presigned url query has an empty key or a key without "="');
     }
@@ -363,20 +405,22 @@ function parseQuery(rawQuery: string, pieces: readonly QueryPiece[]): Map<string
       throw new AuthError('url_invalid', 'presigned url query must not contain ";"');
     }
     // A key whose escapes are malformed: decoding it again throws the error that says why.
-    const name = key ?? decodedKey(rawKey);
+    if (key === undefined) decodedKey(rawKey);
     // The raw key must be allowed: an SDK spelling is; a percent-encoded name is not.
     if (notAllowed === undefined && !sdk && !ALLOWED_KEYS.has(asciiLower(rawKey))) {
       notAllowed = rawKey;
     }
-    query.set(name, percentDecode(rawValue, 'value'));
+    // Every value is decoded, kept or not: a malformed one is refused before a key outside the list.
+    const value = percentDecode(rawValue, 'value');
+    if (index >= 0) values[index] = value;
   }
   if (notAllowed !== undefined) {
     throw new AuthError(
       'query_key_not_allowed',
-      `query parameter ${describe(notAllowed)} is not one of ${[...ALLOWED_KEYS].join(', ')}`,
+      `query parameter ${describe(notAllowed)} is not one of ${ALLOWED_ORDER.join(', ')}`,
     );
   }
-  return query;
+  return values;
 }
 
 function asciiLower(text: string): string {
