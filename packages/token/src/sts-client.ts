@@ -241,7 +241,8 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     }
     const path = validated.presignedUrl.slice(origin.length);
     const target: Target = override ?? { hostname: validated.host, port: 443 };
-    const via = override === undefined ? await proxyFor(validated.host) : undefined;
+    // No await at all without a proxy: most servers call STS directly, and this runs on every call.
+    const via = override === undefined && proxy !== undefined ? await proxyFor(validated.host) : undefined;
     // Names the proxy by scheme, host and port only: its URL may carry a password.
     const through = via === undefined ? '' : ` via proxy ${quote(via.route.origin)}`;
     return new Promise<RawAnswer>((resolve, reject) => {
