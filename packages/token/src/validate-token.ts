@@ -52,15 +52,15 @@ const ALLOWED_ORDER = [
   'x-amz-signature',
   'x-amz-signedheaders',
 ] as const;
-const ACTION = 0;
-const VERSION = 1;
-const ALGORITHM = 2;
-const CREDENTIAL = 3;
-const DATE = 4;
-const EXPIRES = 5;
-const SECURITY_TOKEN = 6;
-const SIGNATURE_KEY = 7;
-const SIGNED_HEADERS = 8;
+const ACTION = ALLOWED_ORDER.indexOf('action');
+const VERSION = ALLOWED_ORDER.indexOf('version');
+const ALGORITHM = ALLOWED_ORDER.indexOf('x-amz-algorithm');
+const CREDENTIAL = ALLOWED_ORDER.indexOf('x-amz-credential');
+const DATE = ALLOWED_ORDER.indexOf('x-amz-date');
+const EXPIRES = ALLOWED_ORDER.indexOf('x-amz-expires');
+const SECURITY_TOKEN = ALLOWED_ORDER.indexOf('x-amz-security-token');
+const SIGNATURE_KEY = ALLOWED_ORDER.indexOf('x-amz-signature');
+const SIGNED_HEADERS = ALLOWED_ORDER.indexOf('x-amz-signedheaders');
 export const ALLOWED_KEYS: ReadonlySet<string> = new Set(ALLOWED_ORDER);
 /** An allowed key's place in ALLOWED_ORDER. */
 const ALLOWED_INDEX: ReadonlyMap<string, number> = new Map(ALLOWED_ORDER.map((key, i) => [key, i]));
@@ -342,7 +342,6 @@ export function queryPieces(url: string): QueryPiece[] {
     at = next + 1;
     const sdk = sdkIndex(rawKey);
     let key: string | undefined;
-    let index = sdk;
     if (sdk >= 0) key = ALLOWED_ORDER[sdk];
     else {
       try {
@@ -352,7 +351,7 @@ export function queryPieces(url: string): QueryPiece[] {
       }
     }
     const compared = key ?? asciiLower(rawKey);
-    if (sdk < 0) index = ALLOWED_INDEX.get(compared) ?? -1;
+    const index = sdk >= 0 ? sdk : (ALLOWED_INDEX.get(compared) ?? -1);
     let repeated: boolean;
     if (index >= 0) {
       repeated = (seenAllowed & (1 << index)) !== 0;
@@ -383,17 +382,7 @@ function parseQuery(rawQuery: string, pieces: readonly QueryPiece[]): (string | 
   if (rawQuery === '') {
     throw new AuthError('action_invalid', 'Action must be "GetCallerIdentity", received no query');
   }
-  const values: (string | undefined)[] = [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ];
+  const values: (string | undefined)[] = ALLOWED_ORDER.map(() => undefined);
   const semicolon = rawQuery.includes(';');
   // The allow-list is checked only once the whole query is known to hold no repeated key.
   let notAllowed: string | undefined;
