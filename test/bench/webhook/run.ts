@@ -5,8 +5,10 @@
  * throughput, and paired-latency.js for the added latency at 500 requests/s (floor and webhook requests
  * interleaved, so both see the same stretch of this shared machine's noise).
  * Beside req/s it reports the CPU time of this process (all threads) per request, and with
- * BENCH_RAW_FILE=FILE it writes every round's figures there as JSON.
- *   node test/dist/bench/webhook/run.js [--duration SECONDS] [--rounds N]
+ * BENCH_RAW_FILE=FILE it writes every round's figures there as JSON. With `--load wrk` the throughput
+ * runs use wrk (Debian package `wrk`, one thread) instead of autocannon: a C load generator takes less of
+ * this 2-core machine's CPU from the servers, and its rounds spread less.
+ *   node test/dist/bench/webhook/run.js [--duration SECONDS] [--rounds N] [--load autocannon|wrk]
  */
 import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -39,6 +41,14 @@ const DURATION = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 3;
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
 const CONNECTIONS = 10;
+const loadArg = process.argv.indexOf('--load');
+const LOADER = loadArg > 0 ? (process.argv[loadArg + 1] ?? '') : 'autocannon';
+if (LOADER !== 'autocannon' && LOADER !== 'wrk') {
+  throw new Error(`--load expects autocannon or wrk, received ${JSON.stringify(LOADER)}`);
+}
+if (LOADER === 'wrk' && !Number.isInteger(DURATION)) {
+  throw new Error(`wrk runs for whole seconds: --duration ${DURATION} is not one`);
+}
 const CLUSTER = 'bench-cluster';
 const HOST = 'sts.us-east-1.amazonaws.com';
 const ACCOUNT = '111122223333';
@@ -64,6 +74,63 @@ interface Summary {
   cpuPerRequest: number;
 }
 
+/** wrk's request script: POSTs the bodies of BENCH_BODIES_FILE (one per line) in turn. */
+const WRK_SCRIPT = `local bodies = {}
+for line in io.lines(os.getenv("BENCH_BODIES_FILE")) do bodies[#bodies + 1] = line end
+local next = 0
+request = function()
+  next = next + 1
+  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, bodies[(next - 1) % #bodies + 1])
+end
+`;
+/** Each list of bodies is written once, one JSON body per line (JSON.stringify never emits a newline). */
+const bodiesFiles = new WeakMap<string[], string>();
+
+/** A duration of wrk's output (`850.00us`, `1.20ms`, `2.01s`) in ms. */
+function wrkMs(text: string | undefined): number {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text ?? '');
+  if (match === null) throw new Error(`unexpected wrk latency ${JSON.stringify(text)}`);
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[match[2] as 'us' | 'ms' | 's' | 'm'];
+  return Number(match[1]) * scale;
+}
+
+/** One wrk run (1 thread, CONNECTIONS connections, DURATION s), summarised as load.js does autocannon's. */
+async function loadWithWrk(
+  dir: string,
+  url: string,
+  bodies: string[],
+): Promise<Omit<Summary, 'cpuPerRequest'>> {
+  let bodiesFile = bodiesFiles.get(bodies);
+  if (bodiesFile === undefined) {
+    bodiesFile = join(dir, `bodies-${Math.random().toString(36).slice(2)}.txt`);
+    await writeFile(bodiesFile, `${bodies.join('\n')}\n`);
+    bodiesFiles.set(bodies, bodiesFile);
+  }
+  const script = join(dir, 'wrk-bodies.lua');
+  await writeFile(script, WRK_SCRIPT);
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', script, url];
+  const out = await new Promise<string>((resolvePromise, reject) => {
+    execFile('wrk', args, { env: { ...process.env, BENCH_BODIES_FILE: bodiesFile } }, (error, stdout) => {
+      if (error !== null) reject(new Error(`wrk failed (is Debian's wrk installed?): ${error.message}`));
+      else resolvePromise(stdout);
+    });
+  });
+  const field = (pattern: RegExp): string | undefined => pattern.exec(out)?.[1];
+  const total = Number(field(/^\s*(\d+) requests in /m));
+  const seconds = wrkMs(field(/ requests in ([\d.]+\w+),/));
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: total / (seconds / 1000),
+    total,
+    p50: wrkMs(field(/^\s*50%\s+(\S+)/m)),
+    p99: wrkMs(field(/^\s*99%\s+(\S+)/m)),
+    errors:
+      socketErrors === null ? 0 : Number(socketErrors[1]) + Number(socketErrors[2]) + Number(socketErrors[3]),
+    timeouts: socketErrors === null ? 0 : Number(socketErrors[4]),
+    non2xx: Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0),
+  };
+}
+
 async function load(
   dir: string,
   url: string,
@@ -72,6 +139,13 @@ async function load(
   overallRate?: number,
   amount?: number,
 ): Promise<Summary> {
+  // wrk has no fixed rate or request count: those runs (paired latency, callgrind) stay on autocannon.
+  if (LOADER === 'wrk' && overallRate === undefined && amount === undefined) {
+    const cpuBefore = process.cpuUsage();
+    const summary = await loadWithWrk(dir, url, bodies);
+    const cpu = process.cpuUsage(cpuBefore);
+    return { ...summary, cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, summary.total) };
+  }
   const file = join(dir, `load-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(
     file,
@@ -530,7 +604,7 @@ async function main(): Promise<number> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   process.stdout.write(
-    `${ROUNDS} rounds × ${DURATION} s per scenario, ${CONNECTIONS} connections\n${line(header)}\n${rows.map(line).join('\n')}\n\n`,
+    `${ROUNDS} rounds × ${DURATION} s per scenario, ${CONNECTIONS} connections, load from ${LOADER}\n${line(header)}\n${rows.map(line).join('\n')}\n\n`,
   );
 
   const hitRatio = perRound('webhook, identity-cache hit', 'bare HTTPS (fixed JSON)', throughput);
