@@ -221,6 +221,22 @@ describe('sts client: classification of answers (reference §2.4)', () => {
       'sts_response_invalid',
       'Arn',
     ],
+    ['200 JSON null', json(200, 'null'), 'sts_response_invalid', 'Arn'],
+    [
+      '200 JSON whose response is a string',
+      json(200, '{"GetCallerIdentityResponse":"arn:aws:iam::1:user/x"}'),
+      'sts_response_invalid',
+      'Arn',
+    ],
+    [
+      '200 JSON whose result is a list',
+      json(
+        200,
+        '{"GetCallerIdentityResponse":{"GetCallerIdentityResult":[{"Arn":"a","Account":"1","UserId":"u"}]}}',
+      ),
+      'sts_response_invalid',
+      'Arn',
+    ],
     [
       '200 JSON with a non-string Arn',
       json(
@@ -480,6 +496,35 @@ describe('sts client logs', () => {
     expect(text).not.toContain('X-Amz-Credential');
     expect(text).not.toContain('body SECRET');
     expect(text).toContain('SignatureDoesNotMatch');
+  });
+});
+
+describe('sts client: request id in the debug line', () => {
+  it("shows STS's RequestId only when it looks like one", async () => {
+    const fields: Record<string, unknown>[] = [];
+    const logger: Logger = {
+      debug: (logged) => fields.push(logged),
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      child: () => logger,
+    };
+    const answer = (requestId: unknown): string => {
+      const body = JSON.parse(OK_BODY) as { GetCallerIdentityResponse: { ResponseMetadata: unknown } };
+      body.GetCallerIdentityResponse.ResponseMetadata = { RequestId: requestId };
+      return JSON.stringify(body);
+    };
+    const bodies = [answer('4a3f-99'), answer('not an id <b>'), answer(42), answer('x'.repeat(65))];
+    let next = 0;
+    const fake = await startFakeSts(stsKeys, (req, res) => {
+      json(200, bodies[next++] ?? '')(req, res);
+    });
+    const sts = client(fake, { logger });
+    for (let i = 0; i < bodies.length; i++) {
+      await sts.getCallerIdentity(await validatedTestToken(), CLUSTER);
+    }
+    expect(fields.map((logged) => logged['requestId'])).toEqual(['4a3f-99', undefined, undefined, undefined]);
+    expect(fields.every((logged) => logged['outcome'] === 'ok')).toBe(true);
   });
 });
 

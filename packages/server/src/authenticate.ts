@@ -291,7 +291,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   }
 
   /** An identity-cache miss: verifies the token (or joins the verification in flight), then answers. */
-  async function verifyThenAnswer(
+  function verifyThenAnswer(
     token: string,
     key: string,
     started: number,
@@ -299,14 +299,13 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     client: string | undefined,
     tokenId: string,
   ): Promise<ReviewAnswer> {
-    let lookup: CacheLookup<Identity>;
     metrics.identityCacheMisses.inc(); // every review not answered from the cache, whatever comes of it
-    try {
-      lookup = await cache.load(key, () => options.verify(token));
-    } catch (error) {
-      return fail(started, { client, tokenId }, apiVersion, error, 'verifier');
-    }
-    return answerFor(lookup.value, lookup.source, started, apiVersion, client, tokenId);
+    return cache
+      .load(key, () => options.verify(token))
+      .then(
+        (lookup) => answerFor(lookup.value, lookup.source, started, apiVersion, client, tokenId),
+        (error: unknown) => fail(started, { client, tokenId }, apiVersion, error, 'verifier'),
+      );
   }
 
   /**

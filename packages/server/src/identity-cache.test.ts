@@ -56,6 +56,24 @@ describe('IdentityCache', () => {
     expect(loads).toBe(2);
   });
 
+  it('turns a loader that throws into a rejection and keeps nothing in flight', async () => {
+    const c = clock();
+    const cache = new IdentityCache<string>({ ttlMs: 60_000, maxEntries: 10, now: c.now });
+    const key = IdentityCache.key('t');
+    const throwing = (): Promise<{ value: string; expiresAt: Date }> => {
+      throw new Error('validation failed');
+    };
+    // load() never throws at its caller (the review path does not catch): the error is a rejection.
+    const first = cache.load(key, throwing);
+    expect(first).toBeInstanceOf(Promise);
+    await expect(first).rejects.toThrow('validation failed');
+    // Nothing was left in flight: the next load runs its own loader.
+    const next = await cache.load(key, () =>
+      Promise.resolve({ value: 'id', expiresAt: new Date(c.now().getTime() + 30_000) }),
+    );
+    expect(next).toEqual({ value: 'id', source: 'miss' });
+  });
+
   it('evicts the least recently used entry beyond maxEntries', async () => {
     const c = clock();
     const cache = new IdentityCache<string>({ ttlMs: 60_000, maxEntries: 2, now: c.now });

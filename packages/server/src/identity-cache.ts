@@ -63,18 +63,28 @@ export class IdentityCache<T> {
    * The miss path, after `get(key)` found nothing: joins the load already in flight for `key`, or runs
    * `load` and caches what it returns.
    */
-  async load(key: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
+  load(key: string, load: () => Promise<Expiring<T>>): Promise<CacheLookup<T>> {
     const pending = this.inFlight.get(key);
-    if (pending !== undefined) return { value: (await pending).value, source: 'shared' };
-    const promise = load();
-    this.inFlight.set(key, promise);
+    if (pending !== undefined) return pending.then(joined);
+    let promise: Promise<Expiring<T>>;
     try {
-      const loaded = await promise;
-      this.store(key, loaded);
-      return { value: loaded.value, source: 'miss' };
-    } finally {
-      this.inFlight.delete(key);
+      promise = load();
+    } catch (error) {
+      // As from an async function: a loader that throws is a rejection, never a throw to the reviewer.
+      return Promise.reject(error instanceof Error ? error : new Error('identity loader failed'));
     }
+    this.inFlight.set(key, promise);
+    return promise.then(
+      (loaded) => {
+        this.inFlight.delete(key);
+        this.store(key, loaded);
+        return { value: loaded.value, source: 'miss' };
+      },
+      (error: unknown) => {
+        this.inFlight.delete(key);
+        throw error;
+      },
+    );
   }
 
   clear(): void {
@@ -88,4 +98,9 @@ export class IdentityCache<T> {
     if (expiresAtMs <= nowMs) return;
     this.entries.set(key, { value: loaded.value, expiresAtMs });
   }
+}
+
+/** The lookup of a review that joined a load in flight. */
+function joined<T>(loaded: Expiring<T>): CacheLookup<T> {
+  return { value: loaded.value, source: 'shared' };
 }

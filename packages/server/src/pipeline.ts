@@ -7,7 +7,7 @@ import {
 } from '@iam-authenticator/mapping';
 import type { Ec2DnsResolver, MappingBackend, MappingSet, MatchResult } from '@iam-authenticator/mapping';
 import { createStsClient, validateToken } from '@iam-authenticator/token';
-import type { Identity, StsCallEvent, StsClient } from '@iam-authenticator/token';
+import type { Identity, StsCallEvent, StsClient, ValidatedToken } from '@iam-authenticator/token';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { MappingOutcome } from './authenticate.js';
@@ -131,11 +131,18 @@ export async function buildPipeline(config: ServerConfig, deps: PipelineDeps): P
   >();
   const interner = new IdentityInterner(config.identityCacheMaxEntries);
   return {
-    verify: async (token) => {
+    verify: (token) => {
       // Local checks first (no network unless all pass); the token's expiry bounds its cache entry.
-      const validated = validateToken(token, { partition, regions: config.regions, now: deps.now });
-      const caller = await sts.getCallerIdentity(validated, config.clusterId);
-      return { value: interner.identityOf(caller, validated), expiresAt: validated.expiresAt };
+      let validated: ValidatedToken;
+      try {
+        validated = validateToken(token, { partition, regions: config.regions, now: deps.now });
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error('token validation failed'));
+      }
+      return sts.getCallerIdentity(validated, config.clusterId).then((caller) => ({
+        value: interner.identityOf(caller, validated),
+        expiresAt: validated.expiresAt,
+      }));
     },
     map: (identity, known) => {
       const backends = chain();

@@ -199,7 +199,7 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
     statusCode: number | undefined,
     outcome: StsCallOutcome,
     started: number,
-    requestId: string | undefined,
+    requestId: unknown,
     error?: AuthError,
   ): void {
     const latencyMs = Date.now() - started;
@@ -212,12 +212,14 @@ export function createStsClient(options: StsClientOptions = {}): StsClient {
       options.onCall(event);
     }
     if (outcome === 'ok' && logger.isLevelEnabled?.('debug') === false) return;
+    // STS's request id is logged only when it looks like one (it comes from the answer's body).
+    const shownId = typeof requestId === 'string' && ERROR_CODE.test(requestId) ? requestId : undefined;
     const fields = {
       stsRegion,
       statusCode,
       outcome,
       latencyMs,
-      ...(requestId === undefined ? {} : { requestId }),
+      ...(shownId === undefined ? {} : { requestId: shownId }),
       ...(error === undefined ? {} : { reason: error.reason, detail: error.message }),
     };
     if (outcome === 'ok') logger.debug(fields, 'sts answered');
@@ -434,10 +436,7 @@ interface RawAnswer {
   body: string;
 }
 
-function classify(
-  answer: RawAnswer,
-  host: string,
-): { identity: CallerIdentity; requestId: string | undefined } {
+function classify(answer: RawAnswer, host: string): { identity: CallerIdentity; requestId: unknown } {
   const { statusCode, body } = answer;
   if (statusCode !== 200) {
     const code = stsErrorCode(body);
@@ -467,11 +466,14 @@ function classify(
       cause: new StsAnswer(statusCode),
     });
   }
-  const response = field(parsed, 'GetCallerIdentityResponse');
-  const result = field(response, 'GetCallerIdentityResult');
-  const arn = field(result, 'Arn');
-  const account = field(result, 'Account');
-  const userId = field(result, 'UserId');
+  // Named reads, each at its own site (one helper reading seven keys was a megamorphic load per key). JSON
+  // gives plain objects, arrays and primitives, and none of these names is on their prototypes, so a
+  // missing or mistyped part reads as undefined, as an own-property check would give.
+  const response = (parsed as StsJson | null)?.GetCallerIdentityResponse;
+  const result = response?.GetCallerIdentityResult;
+  const arn = result?.Arn;
+  const account = result?.Account;
+  const userId = result?.UserId;
   if (!nonEmpty(arn) || !nonEmpty(account) || !nonEmpty(userId)) {
     throw new AuthError(
       'sts_response_invalid',
@@ -479,10 +481,19 @@ function classify(
       { cause: new StsAnswer(statusCode) },
     );
   }
-  const requestId = field(field(response, 'ResponseMetadata'), 'RequestId');
-  return {
-    identity: { arn, account, userId },
-    requestId: typeof requestId === 'string' && ERROR_CODE.test(requestId) ? requestId : undefined,
+  // Checked only when a log line shows it (report).
+  return { identity: { arn, account, userId }, requestId: response?.ResponseMetadata?.RequestId };
+}
+
+/** What a GetCallerIdentity answer may hold, every part unchecked. */
+interface StsJson {
+  readonly GetCallerIdentityResponse?: {
+    readonly GetCallerIdentityResult?: {
+      readonly Arn?: unknown;
+      readonly Account?: unknown;
+      readonly UserId?: unknown;
+    };
+    readonly ResponseMetadata?: { readonly RequestId?: unknown };
   };
 }
 
@@ -527,7 +538,11 @@ function describeError(error: NodeJS.ErrnoException): string {
 
 function stsRegionOf(host: string): string {
   if (host === 'sts.amazonaws.com') return 'global';
-  return host.split('.')[1] ?? '';
+  // The second label (sts.REGION.amazonaws.com), cut out without splitting the whole host.
+  const start = host.indexOf('.') + 1;
+  if (start === 0) return '';
+  const end = host.indexOf('.', start);
+  return host.slice(start, end < 0 ? host.length : end);
 }
 
 function closedError(): AuthError {
