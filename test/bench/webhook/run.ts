@@ -85,6 +85,8 @@ end
 `;
 /** Each list of bodies is written once, one JSON body per line (JSON.stringify never emits a newline). */
 const bodiesFiles = new WeakMap<string[], string>();
+/** Where WRK_SCRIPT is written, once per run. */
+let wrkScript: string | undefined;
 
 /** A duration of wrk's output (`850.00us`, `1.20ms`, `2.01s`) in ms. */
 function wrkMs(text: string | undefined): number {
@@ -94,41 +96,57 @@ function wrkMs(text: string | undefined): number {
   return Number(match[1]) * scale;
 }
 
-/** One wrk run (1 thread, CONNECTIONS connections, DURATION s), summarised as load.js does autocannon's. */
-async function loadWithWrk(
-  dir: string,
-  url: string,
-  bodies: string[],
-): Promise<Omit<Summary, 'cpuPerRequest'>> {
+type LoadResult = Omit<Summary, 'cpuPerRequest'>;
+
+/**
+ * One wrk run (1 thread, CONNECTIONS connections, DURATION s), summarised as load.js does autocannon's.
+ * The files it reads are written first, so the returned run does nothing but load.
+ */
+async function prepareWrk(dir: string, url: string, bodies: string[]): Promise<() => Promise<LoadResult>> {
+  if (wrkScript === undefined) {
+    wrkScript = join(dir, 'wrk-bodies.lua');
+    await writeFile(wrkScript, WRK_SCRIPT);
+  }
   let bodiesFile = bodiesFiles.get(bodies);
   if (bodiesFile === undefined) {
     bodiesFile = join(dir, `bodies-${Math.random().toString(36).slice(2)}.txt`);
     await writeFile(bodiesFile, `${bodies.join('\n')}\n`);
     bodiesFiles.set(bodies, bodiesFile);
   }
-  const script = join(dir, 'wrk-bodies.lua');
-  await writeFile(script, WRK_SCRIPT);
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', script, url];
-  const out = await new Promise<string>((resolvePromise, reject) => {
-    execFile('wrk', args, { env: { ...process.env, BENCH_BODIES_FILE: bodiesFile } }, (error, stdout) => {
-      if (error !== null) reject(new Error(`wrk failed (is Debian's wrk installed?): ${error.message}`));
-      else resolvePromise(stdout);
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', '-s', wrkScript, url];
+  const env = { ...process.env, BENCH_BODIES_FILE: bodiesFile };
+  return async () => {
+    const out = await new Promise<string>((resolvePromise, reject) => {
+      execFile('wrk', args, { env }, (error, stdout) => {
+        if (error !== null) reject(new Error(`wrk failed (is Debian's wrk installed?): ${error.message}`));
+        else resolvePromise(stdout);
+      });
     });
-  });
-  const field = (pattern: RegExp): string | undefined => pattern.exec(out)?.[1];
-  const total = Number(field(/^\s*(\d+) requests in /m));
-  const seconds = wrkMs(field(/ requests in ([\d.]+\w+),/));
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: total / (seconds / 1000),
-    total,
-    p50: wrkMs(field(/^\s*50%\s+(\S+)/m)),
-    p99: wrkMs(field(/^\s*99%\s+(\S+)/m)),
-    errors:
-      socketErrors === null ? 0 : Number(socketErrors[1]) + Number(socketErrors[2]) + Number(socketErrors[3]),
-    timeouts: socketErrors === null ? 0 : Number(socketErrors[4]),
-    non2xx: Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0),
+    const field = (pattern: RegExp): string | undefined => pattern.exec(out)?.[1];
+    const total = Number(field(/^\s*(\d+) requests in /m));
+    const seconds = wrkMs(field(/ requests in ([\d.]+\w+),/));
+    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+    return {
+      rps: total / (seconds / 1000),
+      total,
+      p50: wrkMs(field(/^\s*50%\s+(\S+)/m)),
+      p99: wrkMs(field(/^\s*99%\s+(\S+)/m)),
+      errors:
+        socketErrors === null
+          ? 0
+          : Number(socketErrors[1]) + Number(socketErrors[2]) + Number(socketErrors[3]),
+      timeouts: socketErrors === null ? 0 : Number(socketErrors[4]),
+      non2xx: Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0),
+    };
   };
+}
+
+/** Runs one load with this process's CPU time per request answered, measured over that run only. */
+async function withCpu(run: () => Promise<LoadResult>): Promise<Summary> {
+  const before = process.cpuUsage();
+  const result = await run();
+  const cpu = process.cpuUsage(before);
+  return { ...result, cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, result.total) };
 }
 
 async function load(
@@ -141,10 +159,7 @@ async function load(
 ): Promise<Summary> {
   // wrk has no fixed rate or request count: those runs (paired latency, callgrind) stay on autocannon.
   if (LOADER === 'wrk' && overallRate === undefined && amount === undefined) {
-    const cpuBefore = process.cpuUsage();
-    const summary = await loadWithWrk(dir, url, bodies);
-    const cpu = process.cpuUsage(cpuBefore);
-    return { ...summary, cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, summary.total) };
+    return withCpu(await prepareWrk(dir, url, bodies));
   }
   const file = join(dir, `load-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(
@@ -159,18 +174,15 @@ async function load(
       ...(amount === undefined ? {} : { amount }),
     }),
   );
-  const cpuBefore = process.cpuUsage();
-  return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [join(here, 'load.js'), file], { maxBuffer: 1 << 20 }, (error, stdout) => {
-      const cpu = process.cpuUsage(cpuBefore);
-      if (error !== null) {
-        reject(new Error(`load generator failed: ${error.message}`));
-        return;
-      }
-      const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Omit<Summary, 'cpuPerRequest'>;
-      resolvePromise({ ...summary, cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, summary.total) });
-    });
-  });
+  return withCpu(
+    () =>
+      new Promise((resolvePromise, reject) => {
+        execFile(process.execPath, [join(here, 'load.js'), file], { maxBuffer: 1 << 20 }, (error, stdout) => {
+          if (error !== null) reject(new Error(`load generator failed: ${error.message}`));
+          else resolvePromise(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as LoadResult);
+        });
+      }),
+  );
 }
 
 interface Paired {
